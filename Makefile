@@ -1,0 +1,159 @@
+# tapmeet — plain make, every dependency through pkg-config.
+#
+#   make            build tapmeetd and tapmeet into $(BUILD)/
+#   make check      unit + integration tests, then again under ASan+UBSan
+#   make run        a demo station on simulated hardware, in this terminal
+#   make bench      benchmarks (figures, never pass/fail)
+#   make deps       install the Debian packages the build and tests need
+#   make install    PREFIX, DESTDIR, SYSCONFDIR honoured
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+DESTDIR    ?=
+
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION    := 0.1.0
+
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wformat=2 -Wpointer-arith -Wundef -Wvla -Wimplicit-fallthrough \
+	   -Wmissing-declarations -Wwrite-strings -Wcast-align
+CSTD     = -std=gnu11
+OPT     ?= -O2 -g
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+# Optional hardware libraries: built in when pkg-config finds them.
+HAVE_LIBNFC := $(shell $(PKG_CONFIG) --exists libnfc && test -e drivers/reader_libnfc.c && echo 1)
+HAVE_GPIOD  := $(shell $(PKG_CONFIG) --exists libgpiod && test -e drivers/leds_gpiod.c && echo 1)
+GPIOD_MAJOR := $(shell $(PKG_CONFIG) --modversion libgpiod 2>/dev/null | cut -d. -f1)
+
+PKGS = sqlite3 inih libsystemd libcrypto
+DEFS = -D_GNU_SOURCE -DTAPMEET_VERSION='"$(VERSION)"' \
+       -DSYSCONFDIR='"$(SYSCONFDIR)"' -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"'
+ifeq ($(HAVE_LIBNFC),1)
+PKGS += libnfc
+DEFS += -DTAPMEET_HAVE_LIBNFC=1
+endif
+ifeq ($(HAVE_GPIOD),1)
+PKGS += libgpiod
+DEFS += -DTAPMEET_HAVE_GPIOD=1 -DTAPMEET_GPIOD_API=$(GPIOD_MAJOR)
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+ALL_CFLAGS  = $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) \
+	      -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+LIBS        = $(PKG_LIBS) -lpthread -lm
+
+# core/: pure code (no I/O). lib/: shared by daemon and CLI. drivers/: one file per backend.
+CORE_SRC    = $(wildcard core/*.c)
+LIB_SRC     = $(wildcard lib/*.c)
+DRIVER_SRC  = drivers/reader_sim.c drivers/leds_sim.c drivers/leds_none.c drivers/registry.c \
+	      $(if $(HAVE_LIBNFC),drivers/reader_libnfc.c) $(if $(HAVE_GPIOD),drivers/leds_gpiod.c)
+DAEMON_SRC  = $(wildcard daemon/*.c)
+CLI_SRC     = $(wildcard cli/*.c)
+UNIT_SRC    = $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+COMMON_OBJ = $(call obj,$(CORE_SRC) $(LIB_SRC))
+DRIVER_OBJ = $(call obj,$(filter $(wildcard drivers/*.c),$(DRIVER_SRC)))
+DAEMON_OBJ = $(call obj,$(DAEMON_SRC))
+CLI_OBJ    = $(call obj,$(CLI_SRC))
+UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+EMU_BIN    = $(BUILD)/tests/pn532emu
+EMU_SRC    = $(wildcard tests/pn532emu/*.c)
+
+.PHONY: all check check-unit check-integration check-asan check-hw run bench deps install \
+	uninstall clean
+
+all: $(BUILD)/tapmeetd $(BUILD)/tapmeet
+
+# Objects are rebuilt when the flags change (a driver appears, SANITIZE, ...).
+FLAGS_STAMP = $(BUILD)/.flags
+$(shell mkdir -p $(BUILD); echo '$(ALL_CFLAGS)' | cmp -s - $(FLAGS_STAMP) || echo '$(ALL_CFLAGS)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtapmeet.a: $(COMMON_OBJ) $(DRIVER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tapmeetd: $(DAEMON_OBJ) $(BUILD)/libtapmeet.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tapmeet: $(CLI_OBJ) $(BUILD)/libtapmeet.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libtapmeet.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(EMU_BIN): $(EMU_SRC) $(wildcard tests/pn532emu/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) -D_GNU_SOURCE -o $@ $(EMU_SRC) $(ALL_LDFLAGS) -lutil
+
+# The test runner prints one line per test and a closing "N passed, N failed".
+check: deps-quiet
+	$(MAKE) check-unit check-integration
+	$(MAKE) BUILD=build/asan SANITIZE=1 check-unit check-integration
+
+check-unit: all $(UNIT_BINS)
+	tests/run-unit.sh $(UNIT_BINS)
+
+check-integration: all $(if $(EMU_SRC),$(EMU_BIN))
+	BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run-integration.sh
+
+check-hw: all
+	tests/hw/run.sh
+
+run: deps-quiet all
+	tests/demo.sh $(BUILD)
+
+bench: all $(if $(EMU_SRC),$(EMU_BIN))
+	BUILD=$(BUILD) bench/run.sh
+
+DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
+	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
+	       libxml2-utils socat procps libssl-dev
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -q && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 $(DEB_PACKAGES)
+
+# Installs only when something is missing, so `make check` works offline once set up.
+deps-quiet:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then echo "installing: $$missing"; $(MAKE) --no-print-directory deps; fi
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tapmeet
+	install -m 0755 $(BUILD)/tapmeetd $(DESTDIR)$(SBINDIR)/tapmeetd
+	install -m 0755 $(BUILD)/tapmeet $(DESTDIR)$(BINDIR)/tapmeet
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/tapmeet/tapmeetd.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/tapmeet/tapmeetd.conf"; \
+	else install -m 0644 etc/tapmeetd.conf $(DESTDIR)$(SYSCONFDIR)/tapmeet/tapmeetd.conf; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/tapmeetd $(DESTDIR)$(BINDIR)/tapmeet
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,460 @@
+/* The pairing engine. See include/tapmeet/engine.h and docs/pairing.md.
+ *
+ * Everything here is a function of the calls made and the times passed in:
+ * no clock, no I/O, no allocation. */
+#include "tapmeet/engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void tm_engine_config_defaults(struct tm_engine_config *cfg)
+{
+	cfg->window_ms = 8000;
+	cfg->repeat_guard_ms = 60000;
+	cfg->rearm_ms = 1000;
+	cfg->confirm_ms = 2000;
+	cfg->hurry_ms = 2000;
+}
+
+const char *tm_tap_outcome_name(enum tm_tap_outcome outcome)
+{
+	switch (outcome) {
+	case TM_TAP_PENDING:
+		return "pending";
+	case TM_TAP_PAIRED:
+		return "paired";
+	case TM_TAP_UNPAIRED:
+		return "unpaired";
+	case TM_TAP_CANCELLED:
+		return "cancelled";
+	case TM_TAP_DUPLICATE:
+		return "duplicate";
+	case TM_TAP_REJECTED:
+		return "rejected";
+	}
+	return "unknown";
+}
+
+void tm_engine_init(struct tm_engine *e, const struct tm_engine_config *cfg)
+{
+	memset(e, 0, sizeof(*e));
+	e->cfg = *cfg;
+	e->next_ref = 1;
+}
+
+void tm_engine_reconfigure(struct tm_engine *e, const struct tm_engine_config *cfg)
+{
+	e->cfg = *cfg;
+}
+
+static struct tm_action *push_action(struct tm_engine *e, enum tm_action_type type, int64_t now,
+				     enum tm_pattern pattern)
+{
+	struct tm_action *a;
+
+	if (e->queue_len == TM_ENGINE_QUEUE) {
+		/* The caller drains after every call; losing the oldest action
+		 * here would be a bug in the caller, so count it to be seen. */
+		e->queue_head = (e->queue_head + 1) % TM_ENGINE_QUEUE;
+		e->queue_len--;
+		e->dropped_actions++;
+	}
+	a = &e->queue[(e->queue_head + e->queue_len) % TM_ENGINE_QUEUE];
+	e->queue_len++;
+	memset(a, 0, sizeof(*a));
+	a->type = type;
+	a->at_ms = now;
+	a->pattern = pattern;
+	return a;
+}
+
+static void add_tap(struct tm_action *a, const struct tm_tap *tap, enum tm_tap_outcome outcome,
+		    const char *reason)
+{
+	struct tm_tap *t;
+
+	if (a->n_taps == TM_MAX_BADGES_AT_ONCE)
+		return;
+	t = &a->taps[a->n_taps++];
+	*t = *tap;
+	t->outcome = outcome;
+	snprintf(t->reason, sizeof(t->reason), "%s", reason ? reason : "");
+}
+
+bool tm_engine_pop(struct tm_engine *e, struct tm_action *out)
+{
+	if (e->queue_len == 0)
+		return false;
+	*out = e->queue[e->queue_head];
+	e->queue_head = (e->queue_head + 1) % TM_ENGINE_QUEUE;
+	e->queue_len--;
+	return true;
+}
+
+/* --- repeat guard ------------------------------------------------------ */
+
+static bool pair_matches(const struct tm_engine_pair *p, const struct tm_badge *a,
+			 const struct tm_badge *b)
+{
+	return (tm_badge_same(&p->a, a) && tm_badge_same(&p->b, b)) ||
+	       (tm_badge_same(&p->a, b) && tm_badge_same(&p->b, a));
+}
+
+static bool met_recently(const struct tm_engine *e, const struct tm_badge *a,
+			 const struct tm_badge *b, int64_t now)
+{
+	for (size_t i = 0; i < e->n_recent; i++)
+		if (pair_matches(&e->recent[i], a, b) &&
+		    now - e->recent[i].met_ms < e->cfg.repeat_guard_ms)
+			return true;
+	return false;
+}
+
+static void remember_pair(struct tm_engine *e, const struct tm_badge *a, const struct tm_badge *b,
+			  int64_t met_ms)
+{
+	size_t slot = e->n_recent;
+
+	for (size_t i = 0; i < e->n_recent; i++) {
+		if (pair_matches(&e->recent[i], a, b)) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot == TM_ENGINE_MAX_RECENT) {
+		/* Full: the oldest meeting is the one least likely to repeat soon. */
+		slot = 0;
+		for (size_t i = 1; i < e->n_recent; i++)
+			if (e->recent[i].met_ms < e->recent[slot].met_ms)
+				slot = i;
+	} else if (slot == e->n_recent) {
+		e->n_recent++;
+	}
+	e->recent[slot].a = *a;
+	e->recent[slot].b = *b;
+	e->recent[slot].met_ms = met_ms;
+}
+
+void tm_engine_remember_meeting(struct tm_engine *e, const struct tm_badge *badges, size_t n,
+				int64_t met_ms)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			remember_pair(e, &badges[i], &badges[j], met_ms);
+}
+
+static void forget_old_pairs(struct tm_engine *e, int64_t now)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < e->n_recent; i++)
+		if (now - e->recent[i].met_ms < e->cfg.repeat_guard_ms)
+			e->recent[kept++] = e->recent[i];
+	e->n_recent = kept;
+}
+
+/* A group is a duplicate only when every pair in it met recently: one new
+ * acquaintance in the group is worth a meeting. */
+static bool group_met_recently(const struct tm_engine *e, const struct tm_tap *taps, size_t n,
+			       int64_t now)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (!tm_badge_same(&taps[i].badge, &taps[j].badge) &&
+			    !met_recently(e, &taps[i].badge, &taps[j].badge, now))
+				return false;
+	return true;
+}
+
+/* --- time ------------------------------------------------------------- */
+
+static int64_t window_end(const struct tm_engine *e)
+{
+	return e->pending_tap.at_ms + e->cfg.window_ms;
+}
+
+void tm_engine_tick(struct tm_engine *e, int64_t now)
+{
+	if (e->pending && now >= window_end(e)) {
+		struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
+
+		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED, "no partner within the window");
+		e->pending = false;
+	}
+	if (e->confirming && now >= e->confirm_until_ms)
+		e->confirming = false;
+	forget_old_pairs(e, now);
+}
+
+int64_t tm_engine_next_deadline(const struct tm_engine *e, int64_t now)
+{
+	int64_t next = TM_NEVER;
+
+	if (e->pending) {
+		int64_t end = window_end(e);
+		int64_t hurry = end - e->cfg.hurry_ms;
+
+		/* Wake at the start of the hurry phase too: the LEDs change then. */
+		next = (hurry > now) ? hurry : end;
+	}
+	if (e->confirming && e->confirm_until_ms < next)
+		next = e->confirm_until_ms;
+	return next;
+}
+
+enum tm_pattern tm_engine_base_pattern(const struct tm_engine *e, int64_t now)
+{
+	if (!e->pending)
+		return TM_PATTERN_READY;
+	if (now >= window_end(e) - e->cfg.hurry_ms)
+		return TM_PATTERN_WAITING_HURRY;
+	return TM_PATTERN_WAITING;
+}
+
+/* --- presence: one tap per arrival ------------------------------------- */
+
+static struct tm_engine_seen *find_seen(struct tm_engine *e, const struct tm_badge *b)
+{
+	for (size_t i = 0; i < e->n_seen; i++)
+		if (tm_badge_same(&e->seen[i].badge, b))
+			return &e->seen[i];
+	return NULL;
+}
+
+static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badge *b, int64_t now)
+{
+	struct tm_engine_seen *s = NULL;
+
+	/* Badges gone longer than the re-arm time carry no information. */
+	for (size_t i = 0; i < e->n_seen;) {
+		if (!e->seen[i].present && now - e->seen[i].absent_since_ms >= e->cfg.rearm_ms)
+			e->seen[i] = e->seen[--e->n_seen];
+		else
+			i++;
+	}
+	if (e->n_seen < TM_ENGINE_MAX_SEEN) {
+		s = &e->seen[e->n_seen++];
+	} else {
+		for (size_t i = 0; i < e->n_seen; i++)
+			if (!e->seen[i].present && (!s || e->seen[i].absent_since_ms < s->absent_since_ms))
+				s = &e->seen[i];
+		if (!s)
+			return NULL;
+	}
+	s->badge = *b;
+	s->present = true;
+	s->absent_since_ms = 0;
+	return s;
+}
+
+static bool in_set(const struct tm_badge *set, size_t n, const struct tm_badge *b)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tm_badge_same(&set[i], b))
+			return true;
+	return false;
+}
+
+static struct tm_tap new_tap(struct tm_engine *e, const struct tm_badge *b, int64_t now)
+{
+	struct tm_tap t;
+
+	memset(&t, 0, sizeof(t));
+	t.ref = e->next_ref++;
+	t.badge = *b;
+	t.at_ms = now;
+	t.outcome = TM_TAP_PENDING;
+	return t;
+}
+
+static void start_confirming(struct tm_engine *e, const struct tm_tap *taps, size_t n, int64_t now)
+{
+	e->confirming = true;
+	e->confirm_until_ms = now + e->cfg.confirm_ms;
+	e->n_confirmed = 0;
+	for (size_t i = 0; i < n && e->n_confirmed < TM_MAX_BADGES_AT_ONCE; i++)
+		e->confirmed[e->n_confirmed++] = taps[i].badge;
+}
+
+static void record_meeting(struct tm_engine *e, const struct tm_tap *taps, size_t n, int64_t now)
+{
+	struct tm_action *a;
+
+	if (group_met_recently(e, taps, n, now)) {
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_ALREADY_MET);
+		for (size_t i = 0; i < n; i++)
+			add_tap(a, &taps[i], TM_TAP_DUPLICATE, "met again within the repeat guard");
+		return;
+	}
+	a = push_action(e, TM_ACTION_MEETING, now, TM_PATTERN_SAVED);
+	for (size_t i = 0; i < n; i++)
+		add_tap(a, &taps[i], TM_TAP_PAIRED, NULL);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (!tm_badge_same(&taps[i].badge, &taps[j].badge))
+				remember_pair(e, &taps[i].badge, &taps[j].badge, now);
+	start_confirming(e, taps, n, now);
+}
+
+static bool is_confirmed_member(const struct tm_engine *e, const struct tm_badge *b)
+{
+	return e->confirming && in_set(e->confirmed, e->n_confirmed, b);
+}
+
+static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
+{
+	struct tm_action *a;
+
+	if (e->pending && tm_badge_same(&e->pending_tap.badge, &tap.badge)) {
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_CANCELLED);
+		add_tap(a, &e->pending_tap, TM_TAP_CANCELLED, "same badge tapped again");
+		add_tap(a, &tap, TM_TAP_CANCELLED, "cancels its own pending tap");
+		e->pending = false;
+		return;
+	}
+	if (e->pending) {
+		struct tm_tap pair[2] = { e->pending_tap, tap };
+
+		e->pending = false;
+		record_meeting(e, pair, 2, now);
+		return;
+	}
+	if (is_confirmed_member(e, &tap.badge)) {
+		/* The meeting was saved a moment ago: a member lifting and
+		 * re-placing a badge must not open a window nobody expects. */
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_ALREADY_MET);
+		add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped again while its meeting was confirmed");
+		return;
+	}
+	e->confirming = false;
+	e->pending = true;
+	e->pending_tap = tap;
+	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_WAITING);
+	add_tap(a, &tap, TM_TAP_PENDING, NULL);
+}
+
+static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, int64_t now)
+{
+	struct tm_tap group[TM_MAX_BADGES_AT_ONCE];
+	size_t n_group = 0;
+
+	/* The pending badge returning with others joins its own tap to the
+	 * group; a group without it leaves the pending tap waiting. */
+	for (size_t i = 0; i < n; i++) {
+		if (e->pending && tm_badge_same(&e->pending_tap.badge, &taps[i].badge)) {
+			group[n_group++] = e->pending_tap;
+			e->pending = false;
+		}
+	}
+	for (size_t i = 0; i < n && n_group < TM_MAX_BADGES_AT_ONCE; i++)
+		group[n_group++] = taps[i];
+	e->confirming = false;
+	record_meeting(e, group, n_group, now);
+}
+
+void tm_engine_badges(struct tm_engine *e, int64_t now, const struct tm_badge *present,
+		      size_t n_present)
+{
+	struct tm_tap arrivals[TM_MAX_BADGES_AT_ONCE];
+	struct tm_badge unique[TM_MAX_BADGES_AT_ONCE];
+	size_t n_arrivals = 0, n_unique = 0;
+
+	tm_engine_tick(e, now);
+
+	for (size_t i = 0; i < n_present && n_unique < TM_MAX_BADGES_AT_ONCE; i++)
+		if (!in_set(unique, n_unique, &present[i]))
+			unique[n_unique++] = present[i];
+
+	for (size_t i = 0; i < e->n_seen; i++) {
+		if (e->seen[i].present && !in_set(unique, n_unique, &e->seen[i].badge)) {
+			e->seen[i].present = false;
+			e->seen[i].absent_since_ms = now;
+		}
+	}
+
+	for (size_t i = 0; i < n_unique; i++) {
+		struct tm_engine_seen *s = find_seen(e, &unique[i]);
+		const char *reason;
+
+		if (s && s->present)
+			continue;
+		if (s && now - s->absent_since_ms < e->cfg.rearm_ms) {
+			/* Back within the re-arm time: the same tap, flickering. */
+			s->present = true;
+			continue;
+		}
+		if (s) {
+			s->present = true;
+			s->absent_since_ms = 0;
+		} else {
+			add_seen(e, &unique[i], now);
+		}
+		reason = tm_badge_reject_reason(&unique[i]);
+		if (reason) {
+			struct tm_tap t = new_tap(e, &unique[i], now);
+			struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_REJECTED);
+
+			add_tap(a, &t, TM_TAP_REJECTED, reason);
+			continue;
+		}
+		arrivals[n_arrivals++] = new_tap(e, &unique[i], now);
+	}
+
+	if (n_arrivals == 1)
+		one_arrival(e, arrivals[0], now);
+	else if (n_arrivals > 1)
+		group_arrival(e, arrivals, n_arrivals, now);
+}
+
+static size_t present_badges(const struct tm_engine *e, struct tm_badge *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_seen && n < TM_MAX_BADGES_AT_ONCE; i++)
+		if (e->seen[i].present)
+			out[n++] = e->seen[i].badge;
+	return n;
+}
+
+void tm_engine_present(struct tm_engine *e, int64_t now, const struct tm_badge *badge)
+{
+	struct tm_badge set[TM_MAX_BADGES_AT_ONCE + 1];
+	size_t n = present_badges(e, set);
+
+	if (!in_set(set, n, badge))
+		set[n++] = *badge;
+	tm_engine_badges(e, now, set, n);
+}
+
+void tm_engine_removed(struct tm_engine *e, int64_t now, const struct tm_badge *badge)
+{
+	struct tm_badge set[TM_MAX_BADGES_AT_ONCE];
+	size_t n = present_badges(e, set), kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!tm_badge_same(&set[i], badge))
+			set[kept++] = set[i];
+	tm_engine_badges(e, now, set, kept);
+}
+
+void tm_engine_reject(struct tm_engine *e, int64_t now, const struct tm_badge *badge,
+		      const char *reason)
+{
+	struct tm_tap t = new_tap(e, badge, now);
+	struct tm_action *a;
+
+	tm_engine_tick(e, now);
+	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_REJECTED);
+	add_tap(a, &t, TM_TAP_REJECTED, reason);
+}
+
+void tm_engine_abandon(struct tm_engine *e, int64_t now)
+{
+	struct tm_action *a;
+
+	if (!e->pending)
+		return;
+	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
+	add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED, "station stopped while waiting for a partner");
+	e->pending = false;
+}

@@ -1,0 +1,147 @@
+/* The pairing engine: turns what the reader sees into taps, meetings and feedback.
+ *
+ * Pure: no I/O, no clock. Every call takes the current monotonic time in
+ * milliseconds, so tests drive it with a fake clock and the daemon with
+ * CLOCK_MONOTONIC. The caller drains the actions it produced with
+ * tm_engine_pop() and arms a timer for tm_engine_next_deadline().
+ * The states and decisions are documented in docs/pairing.md.
+ */
+#ifndef TAPMEET_ENGINE_H
+#define TAPMEET_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapmeet/badge.h"
+#include "tapmeet/pattern.h"
+
+#define TM_NEVER INT64_MAX
+
+struct tm_engine_config {
+	int64_t window_ms;       /* how long a first badge waits for a partner */
+	int64_t repeat_guard_ms; /* the same pair again within this is "already met" */
+	int64_t rearm_ms;        /* a badge must be away this long to tap again */
+	int64_t confirm_ms;      /* how long a stored meeting is confirmed */
+	int64_t hurry_ms;        /* last part of the window, shown more urgently */
+};
+
+void tm_engine_config_defaults(struct tm_engine_config *cfg);
+
+enum tm_tap_outcome {
+	TM_TAP_PENDING = 0, /* first badge, waiting for a partner */
+	TM_TAP_PAIRED,
+	TM_TAP_UNPAIRED,
+	TM_TAP_CANCELLED,
+	TM_TAP_DUPLICATE,
+	TM_TAP_REJECTED,
+};
+
+const char *tm_tap_outcome_name(enum tm_tap_outcome outcome);
+
+struct tm_tap {
+	uint64_t ref; /* engine-wide tap number, from 1; the same tap keeps it */
+	struct tm_badge badge;
+	int64_t at_ms; /* when the badge arrived */
+	enum tm_tap_outcome outcome;
+	char reason[96]; /* why unpaired/cancelled/duplicate/rejected; empty otherwise */
+};
+
+enum tm_action_type {
+	/* Record these taps (insert, or update the outcome of a tap recorded
+	 * earlier with the same ref). */
+	TM_ACTION_TAPS,
+	/* These taps (all TM_TAP_PAIRED) make one meeting; store it and the
+	 * taps in one transaction, then show `pattern`. */
+	TM_ACTION_MEETING,
+};
+
+struct tm_action {
+	enum tm_action_type type;
+	int64_t at_ms;
+	size_t n_taps;
+	struct tm_tap taps[TM_MAX_BADGES_AT_ONCE];
+	/* Feedback for the people at the station; TM_PATTERN_NONE when the
+	 * station state alone says it (a first tap shows "waiting"). */
+	enum tm_pattern pattern;
+};
+
+#define TM_ENGINE_MAX_SEEN 16
+#define TM_ENGINE_MAX_RECENT 64
+#define TM_ENGINE_QUEUE 32
+
+struct tm_engine_seen {
+	struct tm_badge badge;
+	bool present;
+	int64_t absent_since_ms;
+};
+
+struct tm_engine_pair {
+	struct tm_badge a, b;
+	int64_t met_ms;
+};
+
+struct tm_engine {
+	struct tm_engine_config cfg;
+	uint64_t next_ref;
+
+	bool pending;
+	struct tm_tap pending_tap;
+
+	/* The meeting being confirmed, so that its members tapping again are
+	 * recognised instead of opening a new window. */
+	bool confirming;
+	int64_t confirm_until_ms;
+	size_t n_confirmed;
+	struct tm_badge confirmed[TM_MAX_BADGES_AT_ONCE];
+
+	size_t n_seen;
+	struct tm_engine_seen seen[TM_ENGINE_MAX_SEEN];
+
+	size_t n_recent;
+	struct tm_engine_pair recent[TM_ENGINE_MAX_RECENT];
+
+	size_t queue_head, queue_len;
+	struct tm_action queue[TM_ENGINE_QUEUE];
+	uint64_t dropped_actions; /* only if the caller never drains; tested */
+};
+
+void tm_engine_init(struct tm_engine *e, const struct tm_engine_config *cfg);
+
+/* Takes new timings and keeps whatever is pending (SIGHUP). */
+void tm_engine_reconfigure(struct tm_engine *e, const struct tm_engine_config *cfg);
+
+/* The complete set of badges on the reader now. Badges that arrived since the
+ * last call become taps (after re-arm); two or more arriving together make a
+ * meeting at once. */
+void tm_engine_badges(struct tm_engine *e, int64_t now_ms, const struct tm_badge *present,
+		      size_t n_present);
+
+/* Conveniences over tm_engine_badges for readers that report one badge. */
+void tm_engine_present(struct tm_engine *e, int64_t now_ms, const struct tm_badge *badge);
+void tm_engine_removed(struct tm_engine *e, int64_t now_ms, const struct tm_badge *badge);
+
+/* A badge the reader could not use (unknown tag type, read error): recorded as rejected. */
+void tm_engine_reject(struct tm_engine *e, int64_t now_ms, const struct tm_badge *badge,
+		      const char *reason);
+
+/* Advances time: expires the window and the confirmation. */
+void tm_engine_tick(struct tm_engine *e, int64_t now_ms);
+
+/* The next time tm_engine_tick has something to do, or TM_NEVER. */
+int64_t tm_engine_next_deadline(const struct tm_engine *e, int64_t now_ms);
+
+/* Seeds the repeat guard with a meeting stored before a restart. */
+void tm_engine_remember_meeting(struct tm_engine *e, const struct tm_badge *badges, size_t n,
+				int64_t met_ms);
+
+/* The station is stopping: a tap still waiting for a partner is logged as
+ * unpaired now rather than left pending. */
+void tm_engine_abandon(struct tm_engine *e, int64_t now_ms);
+
+bool tm_engine_pop(struct tm_engine *e, struct tm_action *out);
+
+/* What the LEDs show between events: waiting (with hurry near the end) or ready. */
+enum tm_pattern tm_engine_base_pattern(const struct tm_engine *e, int64_t now_ms);
+
+#endif

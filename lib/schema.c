@@ -1,0 +1,85 @@
+/* The schema, as a list of forward migrations. Migration N takes a database
+ * at PRAGMA user_version N-1 to N; they run in one transaction each on open.
+ * Never edit a released migration: add the next one. docs/schema.md
+ * explains every table. */
+#include "tapmeet/schema.h"
+
+#include <stddef.h>
+
+static const char migration_1[] =
+	"CREATE TABLE stations (\n"
+	"  id            TEXT PRIMARY KEY,\n"
+	"  name          TEXT NOT NULL DEFAULT '',\n"
+	"  tap_seq       INTEGER NOT NULL DEFAULT 0,\n" /* last tap sequence used */
+	"  meeting_seq   INTEGER NOT NULL DEFAULT 0,\n"
+	"  started_utc   TEXT,\n"
+	"  heartbeat_utc TEXT,\n"
+	"  reader_state  TEXT NOT NULL DEFAULT 'unknown',\n"
+	"  status_detail TEXT NOT NULL DEFAULT '',\n"
+	"  storage_fault INTEGER NOT NULL DEFAULT 0,\n"
+	"  clock_synced  INTEGER NOT NULL DEFAULT 0,\n"
+	"  version       TEXT NOT NULL DEFAULT ''\n"
+	");\n"
+	"CREATE TABLE attendees (\n"
+	"  uid     TEXT PRIMARY KEY,\n"
+	"  name    TEXT NOT NULL,\n"
+	"  org     TEXT NOT NULL DEFAULT '',\n"
+	"  handle  TEXT NOT NULL DEFAULT '',\n"
+	"  email   TEXT NOT NULL DEFAULT '',\n"
+	"  updated_utc TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))\n"
+	");\n"
+	"CREATE INDEX attendees_name ON attendees(name COLLATE NOCASE);\n"
+	"CREATE TABLE meetings (\n"
+	"  id           TEXT PRIMARY KEY,\n"
+	"  station      TEXT NOT NULL,\n"
+	"  seq          INTEGER NOT NULL,\n"
+	"  time_utc     TEXT NOT NULL,\n"    /* 2026-11-26T10:00:00.123Z */
+	"  utc_ms       INTEGER NOT NULL,\n" /* the same, in ms since the epoch */
+	"  clock_synced INTEGER NOT NULL,\n"
+	"  boot_id      TEXT NOT NULL,\n"
+	"  mono_ms      INTEGER NOT NULL,\n"
+	"  n_badges     INTEGER NOT NULL,\n"
+	"  UNIQUE (station, seq)\n"
+	");\n"
+	"CREATE INDEX meetings_time ON meetings(utc_ms);\n"
+	"CREATE TABLE meeting_badges (\n"
+	"  meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,\n"
+	"  uid        TEXT NOT NULL,\n"
+	"  PRIMARY KEY (meeting_id, uid)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX meeting_badges_uid ON meeting_badges(uid, meeting_id);\n"
+	"CREATE TABLE taps (\n"
+	"  id           TEXT PRIMARY KEY,\n"
+	"  station      TEXT NOT NULL,\n"
+	"  seq          INTEGER NOT NULL,\n"
+	"  uid          TEXT NOT NULL,\n"
+	"  kind         TEXT NOT NULL DEFAULT 'unknown',\n"
+	"  outcome      TEXT NOT NULL CHECK (outcome IN ('pending','paired','unpaired',\n"
+	"                 'cancelled','duplicate','rejected')),\n"
+	"  reason       TEXT NOT NULL DEFAULT '',\n"
+	"  meeting_id   TEXT REFERENCES meetings(id) ON DELETE SET NULL,\n"
+	"  time_utc     TEXT NOT NULL,\n"
+	"  utc_ms       INTEGER NOT NULL,\n"
+	"  clock_synced INTEGER NOT NULL,\n"
+	"  boot_id      TEXT NOT NULL,\n"
+	"  mono_ms      INTEGER NOT NULL,\n"
+	"  UNIQUE (station, seq)\n"
+	");\n"
+	"CREATE INDEX taps_time ON taps(utc_ms);\n"
+	"CREATE INDEX taps_uid ON taps(uid);\n";
+
+static const char *const migrations[] = {
+	migration_1,
+};
+
+const char *tm_schema_migration(int version)
+{
+	if (version < 1 || (size_t)version > sizeof(migrations) / sizeof(migrations[0]))
+		return NULL;
+	return migrations[version - 1];
+}
+
+int tm_schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
