@@ -104,7 +104,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libtapmeet.a
 
 $(EMU_BIN): $(EMU_SRC) $(wildcard tests/pn532emu/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) -D_GNU_SOURCE -o $@ $(EMU_SRC) $(ALL_LDFLAGS) -lutil
+	$(CC) $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) -o $@ $(EMU_SRC) $(ALL_LDFLAGS) -lutil
 
 # The test runner prints one line per test and a closing "N passed, N failed".
 check: deps-quiet
@@ -128,7 +128,8 @@ bench: all $(if $(EMU_SRC),$(EMU_BIN))
 
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
 	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
-	       libxml2-utils socat procps libssl-dev
+	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
+	       python3-networkx
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -157,3 +158,4 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -368,6 +368,8 @@ static void close_reader(struct station *st)
 	st->reader = NULL;
 }
 
+static void handle_reader(struct station *st);
+
 static int open_reader(struct station *st)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = SRC_READER };
@@ -398,13 +400,15 @@ static int open_reader(struct station *st)
 		close_reader(st);
 		return rc;
 	}
+	/* A driver may have events before its fd first becomes readable. */
+	handle_reader(st);
 	return 0;
 }
 
 static void handle_reader(struct station *st)
 {
 	struct tm_reader_event ev;
-	int rc;
+	int rc = 0;
 
 	while (st->reader && (rc = st->reader_ops->read_event(st->reader, &ev)) > 0) {
 		switch (ev.type) {
@@ -449,9 +453,7 @@ static void remember(void *ctx, const struct tm_badge *badges, size_t n, int64_t
 static bool reader_config_changed(const struct tm_config *a, const struct tm_config *b)
 {
 	return strcmp(a->reader_driver, b->reader_driver) || strcmp(a->reader_device, b->reader_device) ||
-	       strcmp(a->reader_sim_path, b->reader_sim_path) ||
-	       a->reader_reject_random != b->reader_reject_random ||
-	       a->reader_poll_ms != b->reader_poll_ms;
+	       strcmp(a->reader_sim_path, b->reader_sim_path) || a->reader_poll_ms != b->reader_poll_ms;
 }
 
 static bool leds_config_changed(const struct tm_config *a, const struct tm_config *b)

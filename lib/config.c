@@ -41,7 +41,6 @@ void tm_config_defaults(struct tm_config *cfg)
 		snprintf(cfg->station_id, sizeof(cfg->station_id), "station");
 	snprintf(cfg->reader_driver, sizeof(cfg->reader_driver), "libnfc");
 	snprintf(cfg->reader_sim_path, sizeof(cfg->reader_sim_path), "/run/tapmeet/sim.fifo");
-	cfg->reader_reject_random = true;
 	cfg->reader_poll_ms = 100;
 	snprintf(cfg->store_path, sizeof(cfg->store_path), "%s", TM_DEFAULT_DB_PATH);
 	cfg->store_busy_timeout_ms = 5000;
@@ -106,7 +105,6 @@ static const struct key keys[] = {
 	CHOICE("reader", "driver", reader_driver, "libnfc|sim"),
 	STR("reader", "device", reader_device),
 	STR("reader", "sim_path", reader_sim_path),
-	BOOL("reader", "reject_random_uids", reader_reject_random),
 	DUR("reader", "poll_interval", reader_poll_ms, 10, 5000),
 	STR("store", "path", store_path),
 	DUR("store", "busy_timeout", store_busy_timeout_ms, 0, 600000),
@@ -302,6 +300,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return fail(st, "unknown key '%s' in [%s]", name, section);
 }
 
+static bool key_was_set(const struct parse_state *st, const char *section, const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return st->seen[i];
+	return false;
+}
+
 /* Rules that involve several keys, checked once the whole file is read. */
 static int check_whole(struct parse_state *st)
 {
@@ -336,6 +342,10 @@ static int check_whole(struct parse_state *st)
 			snprintf(cfg->lines[1].name, TM_NAME_MAX, "GPIO27");
 			snprintf(cfg->lines[2].name, TM_NAME_MAX, "GPIO22");
 		}
+	}
+	if (cfg->pairing.hurry_ms >= cfg->pairing.window_ms && !key_was_set(st, "pairing", "hurry")) {
+		/* A short window with the default hurry: hurry for its last quarter. */
+		cfg->pairing.hurry_ms = cfg->pairing.window_ms / 4;
 	}
 	if (cfg->pairing.hurry_ms >= cfg->pairing.window_ms) {
 		fail(st, "[pairing] hurry (%lldms) must be shorter than window (%lldms)",

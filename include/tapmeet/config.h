@@ -28,7 +28,6 @@ struct tm_config {
 	char reader_driver[16];   /* libnfc | sim */
 	char reader_device[256];  /* libnfc connstring; empty = first found */
 	char reader_sim_path[PATH_MAX]; /* FIFO the sim reader reads commands from */
-	bool reader_reject_random;
 	int64_t reader_poll_ms;   /* libnfc: how often an idle reader is polled */
 
 	char store_path[PATH_MAX];

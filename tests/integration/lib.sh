@@ -1,0 +1,96 @@
+# Shared helpers for integration tests: counting, waiting, a daemon per test.
+# Sourced by tests/integration/test_*.sh; BUILD names the build directory.
+
+BUILD=${BUILD:-build}
+BUILD=$(cd "$BUILD" && pwd)
+TAPMEETD="$BUILD/tapmeetd"
+TAPMEET="$BUILD/tapmeet"
+n_passed=0
+n_failed=0
+TMP=$(mktemp -d /tmp/tapmeet-it.XXXXXX)
+PIDS=()
+
+cleanup() {
+	for pid in "${PIDS[@]}"; do
+		kill -9 "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; n_passed=$((n_passed + 1)); }
+not_ok() { echo "not ok - $*"; n_failed=$((n_failed + 1)); }
+check() { # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+finish() {
+	echo "$n_passed passed, $n_failed failed"
+	[ "$n_failed" -eq 0 ]
+}
+
+# wait_for SECONDS COMMAND...: polls every 50 ms, quietly; the last try
+# speaks, so a failure shows what was seen.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			"$@"
+			return
+		fi
+		sleep 0.05
+	done
+}
+
+sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$@"; }
+sql_is() { # sql_is EXPECTED QUERY
+	local got
+	got=$(sql "$2")
+	[ "$got" = "$1" ] || { echo "# expected '$1', got '$got' for: $2"; return 1; }
+}
+log_has() { grep -q -- "$1" "$TMP/daemon.err"; }
+
+# write_config [extra INI text]: a sim station in $TMP.
+write_config() {
+	DB="$TMP/t.db"
+	FIFO="$TMP/sim.fifo"
+	CONF="$TMP/t.conf"
+	cat >"$CONF" <<CONF
+[station]
+id = it-1
+[reader]
+driver = sim
+sim_path = $FIFO
+[store]
+path = $DB
+busy_timeout = 200ms
+retry_interval = 200ms
+[pairing]
+window = ${WINDOW:-3s}
+repeat_guard = 60s
+rearm = 300ms
+confirm = 500ms
+[leds]
+driver = sim
+color = false
+$*
+CONF
+}
+
+# start_daemon [wrapper...]: runs tapmeetd (optionally under a wrapper such as valgrind).
+start_daemon() {
+	"$@" "$TAPMEETD" --config "$CONF" >>"$TMP/leds.out" 2>>"$TMP/daemon.err" &
+	DAEMON_PID=$!
+	PIDS+=("$DAEMON_PID")
+	wait_for 20 log_has "state=ok" || { echo "# daemon did not start:"; tail -5 "$TMP/daemon.err"; return 1; }
+}
+
+stop_daemon() { # stop_daemon [SIGNAL]: returns the daemon's exit status
+	kill "-${1:-TERM}" "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID"
+}
+
+send() { printf '%s\n' "$*" >"$FIFO"; }

@@ -1,0 +1,145 @@
+/* The config parser: valid files, and every kind of mistake with its line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tapmeet/config.h"
+
+static int load(struct tm_config *cfg, const char *text, char *err, size_t size)
+{
+	tm_config_defaults(cfg);
+	return tm_config_load_string(cfg, text, "test.conf", err, size);
+}
+
+static void defaults_are_documented_values(void **state)
+{
+	struct tm_config cfg;
+
+	(void)state;
+	tm_config_defaults(&cfg);
+	assert_int_equal(cfg.pairing.window_ms, 8000);
+	assert_int_equal(cfg.pairing.repeat_guard_ms, 60000);
+	assert_int_equal(cfg.pairing.rearm_ms, 1000);
+	assert_string_equal(cfg.reader_driver, "libnfc");
+	assert_string_equal(cfg.leds_driver, "gpiod");
+	assert_false(cfg.leds_required);
+	assert_true(tm_station_id_valid(cfg.station_id));
+}
+
+static void full_valid_file(void **state)
+{
+	struct tm_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load(&cfg,
+			      "# a station\n"
+			      "[station]\nid = hall-a\nname = Main hall ; inline comment\n"
+			      "[reader]\ndriver = sim\nsim_path = /tmp/x.fifo\ndevice = pn532_uart:/dev/ttyAMA0\n"
+			      "[store]\npath = /tmp/t.db\nbusy_timeout = 250ms\n"
+			      "[pairing]\nwindow = 1.5s\nrepeat_guard = 2m\nrearm = 500ms\n"
+			      "[leds]\ndriver = none\nwiring = rgb\nred = GPIO5\ngreen = 6\nblue = GPIO13\n"
+			      "red_active_low = yes\nrequired = false\n"
+			      "[log]\nlevel = debug\n",
+			      err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg.station_id, "hall-a");
+	assert_string_equal(cfg.station_name, "Main hall");
+	assert_string_equal(cfg.reader_driver, "sim");
+	assert_string_equal(cfg.reader_device, "pn532_uart:/dev/ttyAMA0");
+	assert_int_equal(cfg.store_busy_timeout_ms, 250);
+	assert_int_equal(cfg.pairing.window_ms, 1500);
+	assert_int_equal(cfg.pairing.repeat_guard_ms, 120000);
+	assert_int_equal(cfg.pairing.rearm_ms, 500);
+	assert_int_equal(cfg.leds_wiring, TM_WIRING_RGB);
+	assert_string_equal(cfg.lines[0].name, "GPIO5"); /* rgb: red is line 0 */
+	assert_true(cfg.lines[0].active_low);
+	assert_string_equal(cfg.lines[1].name, "6");
+	assert_false(cfg.lines[1].active_low);
+	assert_string_equal(cfg.lines[2].name, "GPIO13");
+	assert_string_equal(cfg.log_level, "debug");
+}
+
+struct bad_case {
+	const char *text;
+	const char *expect; /* substring of the error, including file:line */
+};
+
+static void invalid_files_name_file_and_line(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "[station]\nid = a\n[reader]\ndrivr = sim\n", "test.conf:4: unknown key 'drivr' in [reader]" },
+		{ "[stations]\nid = a\n", "test.conf:2: unknown key 'id' in [stations]" },
+		{ "id = a\n", "test.conf:1: 'id' is outside any [section]" },
+		{ "[reader]\ndriver = pcsc\n", "test.conf:2: [reader] driver = 'pcsc' is not one of libnfc|sim" },
+		{ "[pairing]\n\nwindow = soon\n", "test.conf:3: [pairing] window = 'soon' is not a duration" },
+		{ "[pairing]\nwindow = 0.1s\n", "test.conf:2: [pairing] window = 0.1s is out of range" },
+		{ "[pairing]\nwindow = -3s\n", "test.conf:2: [pairing] window = '-3s' is not a duration" },
+		{ "[station]\nid = hall a\n", "test.conf:2: [station] id 'hall a' must be" },
+		{ "[station]\nid = a\nid = b\n", "test.conf:3: [station] id is set twice" },
+		{ "[leds]\nrequired = maybe\n", "test.conf:2: [leds] required = 'maybe' is not a boolean" },
+		{ "[leds]\nwiring = rgbw\n", "test.conf:2: [leds] wiring = 'rgbw'" },
+		{ "[leds]\ngreen = 1\ngreen = 2\n", "test.conf:3: [leds] green is set twice" },
+		{ "[leds]\namber = GPIO1\nwiring = rgb\n", "test.conf: [leds] amber is not used with wiring = rgb" },
+		{ "[pairing]\nwindow = 2s\nhurry = 3s\n", "test.conf: [pairing] hurry (3000ms) must be shorter" },
+		{ "[store]\npath =\n", "test.conf: [store] path must not be empty" },
+		{ "[station]\nthis line has no equals sign\n", "test.conf:2: syntax error" },
+		{ "[privacy]\nuid_key = short\n", "[privacy] uid_key must be at least 16 characters" },
+		{ "[log]\nlevel = loud\n", "test.conf:2: [log] level = 'loud'" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tm_config cfg;
+		char err[256];
+
+		assert_int_equal(load(&cfg, cases[i].text, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, cases[i].expect))
+			fail_msg("case %zu: got \"%s\", expected \"%s\"", i, err, cases[i].expect);
+	}
+}
+
+static void missing_file_is_an_errno(void **state)
+{
+	struct tm_config cfg;
+	char err[256];
+
+	(void)state;
+	tm_config_defaults(&cfg);
+	assert_int_equal(tm_config_load(&cfg, "/nonexistent/tapmeetd.conf", err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/tapmeetd.conf: No such file"));
+}
+
+static void durations(void **state)
+{
+	(void)state;
+	assert_int_equal(tm_parse_duration_ms("8"), 8000);
+	assert_int_equal(tm_parse_duration_ms("8s"), 8000);
+	assert_int_equal(tm_parse_duration_ms("250ms"), 250);
+	assert_int_equal(tm_parse_duration_ms("1.5s"), 1500);
+	assert_int_equal(tm_parse_duration_ms("2m"), 120000);
+	assert_int_equal(tm_parse_duration_ms("1h"), 3600000);
+	assert_int_equal(tm_parse_duration_ms("s"), -EINVAL);
+	assert_int_equal(tm_parse_duration_ms("5 parsecs"), -EINVAL);
+	assert_int_equal(tm_parse_duration_ms("nan"), -EINVAL);
+	assert_int_equal(tm_parse_duration_ms("1e30"), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_are_documented_values),
+		cmocka_unit_test(full_valid_file),
+		cmocka_unit_test(invalid_files_name_file_and_line),
+		cmocka_unit_test(missing_file_is_an_errno),
+		cmocka_unit_test(durations),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

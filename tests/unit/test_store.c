@@ -1,0 +1,268 @@
+/* The SQLite store on temporary files: migrations, ids, round trips, locks. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "tapmeet/schema.h"
+#include "tapmeet/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct tm_store *store;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct tm_store_options opt = { .busy_timeout_ms = 50 };
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tapmeet-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	assert_int_equal(tm_store_open(f->path, &opt, &f->store), 0);
+	assert_int_equal(tm_store_station_begin(f->store, "hall-a", "Hall A"), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	tm_store_close(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int64_t query(struct tm_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(tm_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static struct tm_store_tap make_tap(struct tm_store *s, const char *uid, enum tm_tap_outcome o)
+{
+	struct tm_store_tap t;
+
+	memset(&t, 0, sizeof(t));
+	tm_store_next_tap_id(s, t.id);
+	snprintf(t.uid, sizeof(t.uid), "%s", uid);
+	t.kind = TM_BADGE_MIFARE_CLASSIC;
+	t.outcome = o;
+	tm_stamp_at(&t.stamp, tm_mono_ms());
+	return t;
+}
+
+static void fresh_database_is_migrated(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(tm_store_schema_version(f->store), tm_schema_latest());
+	assert_int_equal(tm_store_schema_version(f->store), TM_SCHEMA_VERSION);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM sqlite_master WHERE name IN"
+					 " ('taps','meetings','meeting_badges','attendees','stations')"),
+			 5);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+	assert_int_equal(query(f->store, "PRAGMA synchronous"), 2); /* FULL */
+}
+
+static void ids_are_station_scoped_and_continue(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_tap t = make_tap(f->store, "04A1B2C3", TM_TAP_UNPAIRED);
+	char mid[TM_ID_SIZE];
+	struct tm_store_options opt = { .busy_timeout_ms = 50 };
+
+	assert_string_equal(t.id, "hall-a:1");
+	assert_int_equal(tm_store_write_taps(f->store, &t, 1), 0);
+	tm_store_next_meeting_id(f->store, mid);
+	assert_string_equal(mid, "hall-a:m1");
+	tm_store_close(f->store);
+
+	assert_int_equal(tm_store_open(f->path, &opt, &f->store), 0);
+	assert_int_equal(tm_store_station_begin(f->store, "hall-a", NULL), 0);
+	t = make_tap(f->store, "04A1B2C3", TM_TAP_UNPAIRED);
+	assert_string_equal(t.id, "hall-a:2");
+	/* The meeting id was handed out but never written: it may be reused. */
+	tm_store_next_meeting_id(f->store, mid);
+	assert_string_equal(mid, "hall-a:m1");
+	/* Another station has its own sequence. */
+	assert_int_equal(tm_store_station_begin(f->store, "hall-b", NULL), 0);
+	t = make_tap(f->store, "04A1B2C3", TM_TAP_UNPAIRED);
+	assert_string_equal(t.id, "hall-b:1");
+}
+
+static void meeting_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_tap taps[2];
+	struct tm_stamp stamp;
+	char mid[TM_ID_SIZE];
+
+	taps[0] = make_tap(f->store, "04A1B2C3", TM_TAP_PENDING);
+	assert_int_equal(tm_store_write_taps(f->store, taps, 1), 0);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM taps WHERE outcome = 'pending'"), 1);
+	taps[0].outcome = TM_TAP_PAIRED;
+	taps[1] = make_tap(f->store, "04D5E6F7A1B2C3", TM_TAP_PAIRED);
+	tm_store_next_meeting_id(f->store, mid);
+	tm_stamp_at(&stamp, tm_mono_ms());
+	assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2), 0);
+
+	assert_int_equal(query(f->store, "SELECT count(*) FROM taps"), 2); /* updated, not duplicated */
+	assert_int_equal(query(f->store, "SELECT count(*) FROM taps WHERE outcome = 'paired'"
+					 " AND meeting_id = 'hall-a:m1'"), 2);
+	assert_int_equal(query(f->store, "SELECT n_badges FROM meetings WHERE id = 'hall-a:m1'"), 2);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM meeting_badges WHERE meeting_id = 'hall-a:m1'"
+					 " AND uid IN ('04A1B2C3', '04D5E6F7A1B2C3')"), 2);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM meetings WHERE time_utc GLOB"
+					 " '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'"),
+			 1);
+	assert_int_equal(query(f->store, "SELECT length(boot_id) FROM meetings"), 36);
+	assert_int_equal(query(f->store, "SELECT meeting_seq FROM stations WHERE id = 'hall-a'"), 1);
+	assert_int_equal(query(f->store, "SELECT tap_seq FROM stations WHERE id = 'hall-a'"), 2);
+}
+
+static void pending_taps_resolved_on_begin(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_tap t = make_tap(f->store, "04A1B2C3", TM_TAP_PENDING);
+
+	assert_int_equal(tm_store_write_taps(f->store, &t, 1), 0);
+	assert_int_equal(tm_store_station_begin(f->store, "hall-a", NULL), 0);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM taps WHERE outcome = 'unpaired'"
+					 " AND reason LIKE 'station stopped%'"), 1);
+}
+
+static void locked_database_fails_cleanly_then_succeeds(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_tap t = make_tap(f->store, "04A1B2C3", TM_TAP_UNPAIRED);
+	sqlite3 *other;
+
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(tm_store_write_taps(f->store, &t, 1), -EBUSY);
+	assert_non_null(strstr(tm_store_errmsg(f->store), "locked"));
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM taps"), 0);
+	/* The same write, retried, commits once. */
+	assert_int_equal(tm_store_write_taps(f->store, &t, 1), 0);
+	assert_int_equal(tm_store_write_taps(f->store, &t, 1), 0);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM taps"), 1);
+}
+
+static void newer_schema_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_options opt = { .busy_timeout_ms = 50 };
+	struct tm_store *s = NULL;
+
+	assert_int_equal(sqlite3_exec(tm_store_db(f->store), "PRAGMA user_version = 99", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(tm_store_open(f->path, &opt, &s), -EPROTO);
+	assert_non_null(strstr(tm_store_errmsg(s), "newer"));
+	tm_store_close(s);
+	assert_int_equal(tm_store_open_readonly(f->path, 50, &s), -EPROTO);
+	tm_store_close(s);
+}
+
+static void readonly_open_refuses_foreign_files(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store *s = NULL;
+	char other[160];
+	sqlite3 *db;
+
+	snprintf(other, sizeof(other), "%s/other.db", f->dir);
+	assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE x(y)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tm_store_open_readonly(other, 50, &s), -EPROTO);
+	assert_non_null(strstr(tm_store_errmsg(s), "not a tapmeet database"));
+	tm_store_close(s);
+	snprintf(other, sizeof(other), "%s/missing.db", f->dir);
+	assert_int_equal(tm_store_open_readonly(other, 50, &s), -ENOENT);
+	tm_store_close(s);
+	assert_int_equal(tm_store_open_readonly(f->path, 50, &s), 0);
+	tm_store_close(s);
+}
+
+static int recent_count;
+
+static void count_recent(void *ctx, const struct tm_badge *badges, size_t n, int64_t mono_ms)
+{
+	(void)ctx;
+	(void)badges;
+	(void)mono_ms;
+	assert_int_equal(n, 2);
+	recent_count++;
+}
+
+static void recent_meetings_seed_the_guard(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_tap taps[2];
+	struct tm_stamp stamp;
+	char mid[TM_ID_SIZE];
+
+	for (int i = 0; i < 3; i++) {
+		taps[0] = make_tap(f->store, "04A1B2C3", TM_TAP_PAIRED);
+		taps[1] = make_tap(f->store, "04D5E6F7", TM_TAP_PAIRED);
+		tm_store_next_meeting_id(f->store, mid);
+		tm_stamp_at(&stamp, tm_mono_ms());
+		assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2), 0);
+	}
+	recent_count = 0;
+	assert_int_equal(tm_store_recent_meetings(f->store, tm_mono_ms() - 60000, count_recent, NULL), 0);
+	assert_int_equal(recent_count, 3);
+	recent_count = 0;
+	assert_int_equal(tm_store_recent_meetings(f->store, tm_mono_ms() + 1, count_recent, NULL), 0);
+	assert_int_equal(recent_count, 0);
+}
+
+static void bad_ids_are_rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_tap t = make_tap(f->store, "04A1B2C3", TM_TAP_UNPAIRED);
+
+	snprintf(t.id, sizeof(t.id), "no-sequence");
+	assert_int_equal(tm_store_write_taps(f->store, &t, 1), -EINVAL);
+	assert_int_equal(query(f->store, "SELECT count(*) FROM taps"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(fresh_database_is_migrated, setup, teardown),
+		cmocka_unit_test_setup_teardown(ids_are_station_scoped_and_continue, setup, teardown),
+		cmocka_unit_test_setup_teardown(meeting_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(pending_taps_resolved_on_begin, setup, teardown),
+		cmocka_unit_test_setup_teardown(locked_database_fails_cleanly_then_succeeds, setup, teardown),
+		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(readonly_open_refuses_foreign_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(recent_meetings_seed_the_guard, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_ids_are_rejected, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
