@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Integration tests of the tapmeet CLI: tests/cli/run.sh BUILD_DIR
+# Builds a database with known contents (the schema from lib/schema.c, then
+# tests/cli/fixture.sql, then `tapmeet attendees import`), runs every
+# subcommand in every format and compares with tests/cli/expected/ exactly;
+# parses exports back. REGEN=1 rewrites the expected files (review the diff!).
+set -euo pipefail
+
+BUILD=${1:?usage: tests/cli/run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TAPMEET=$(cd "$BUILD" && pwd)/tapmeet
+EXP=$HERE/expected
+TMP=$(mktemp -d)
+BG_PID=
+cleanup() {
+	if [ -n "$BG_PID" ]; then kill "$BG_PID" 2>/dev/null || true; fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# Local time in tables is tested in a zone an hour ahead of UTC in November;
+# "now" is pinned so relative times and heartbeat ages are exact.
+export TZ=Europe/Paris
+export TAPMEET_NOW_MS=1795780800000 # 2026-11-27T12:00:00Z
+export LC_ALL=C.UTF-8
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+	if [ -n "${2:-}" ]; then sed 's/^/#   /' <<<"$2"; fi
+}
+
+DB=$TMP/tapmeet.db
+CONF=$TMP/empty.conf
+: >"$CONF"
+tm() { "$TAPMEET" --db "$DB" --config "$CONF" "$@"; }
+
+new_db() { # new_db PATH: the schema, in WAL mode like the daemon's
+	{ python3 "$HERE/schema.py" "$ROOT/lib/schema.c"; echo "PRAGMA journal_mode = WAL;"; } |
+		sqlite3 "$1" >/dev/null
+}
+
+# expect NAME EXIT_CODE COMMAND...: stdout must equal expected/NAME.out,
+# stderr expected/NAME.err when that file exists, and the exit code match.
+expect() {
+	local name=$1 code=$2 rc=0
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err.raw" || rc=$?
+	# Messages name the temporary directory: make them comparable.
+	sed "s|$TMP|TMPDIR|g" "$TMP/err.raw" >"$TMP/err"
+	if [ "${REGEN:-}" = 1 ]; then
+		mkdir -p "$EXP"
+		cp "$TMP/out" "$EXP/$name.out"
+		if [ -s "$TMP/err" ]; then cp "$TMP/err" "$EXP/$name.err"; fi
+	fi
+	if [ "$rc" != "$code" ]; then
+		not_ok "$name: exit $rc, expected $code" "$(cat "$TMP/err")"
+	elif ! diff -u "$EXP/$name.out" "$TMP/out" >"$TMP/diff" 2>&1; then
+		not_ok "$name: output differs" "$(cat "$TMP/diff")"
+	elif [ -f "$EXP/$name.err" ] && ! diff -u "$EXP/$name.err" "$TMP/err" >"$TMP/diff" 2>&1; then
+		not_ok "$name: messages differ" "$(cat "$TMP/diff")"
+	else
+		ok "$name"
+	fi
+}
+
+# check NAME COMMAND...: passes when the command succeeds.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
+}
+
+sql() { sqlite3 "$DB" "$@"; }
+
+# ---------------------------------------------------------------- fixture
+new_db "$DB"
+sqlite3 "$DB" <"$HERE/fixture.sql"
+cp "$HERE/data/attendees.csv" "$TMP/attendees.csv"
+cp "$HERE/data/bad.csv" "$TMP/bad.csv"
+cd "$TMP"
+
+# ---------------------------------------------------------------- attendees
+expect attendees-import 0 tm attendees import attendees.csv
+expect attendees-import-again 0 tm attendees import attendees.csv
+sed 's/Eve Adams/Eve Adams-Smith/' attendees.csv >changed.csv
+expect attendees-import-update 0 tm attendees import changed.csv
+expect attendees-import-back 0 tm attendees import attendees.csv
+expect attendees-import-bad 2 tm attendees import bad.csv
+check "bad import wrote nothing" test "$(sql 'SELECT count(*) FROM attendees')" = 7
+expect attendees-import-missing 2 tm attendees import no-such.csv
+printf 'name,org\nX,Y\n' >nouid.csv
+expect attendees-import-nouid 2 tm attendees import nouid.csv
+expect attendees-list 0 tm attendees list
+expect attendees-list-csv 0 tm attendees list --format csv
+expect attendees-list-json 0 tm --format json attendees list
+
+# ---------------------------------------------------------------- meetings
+expect meetings 0 tm meetings
+expect meetings-csv 0 tm meetings --format csv
+expect meetings-json 0 tm meetings --format json
+expect meetings-ndjson 0 tm meetings --format ndjson
+expect meetings-since-until 0 tm meetings --since 2026-11-26T10:20 --until 2026-11-26
+expect meetings-since-utc 0 tm meetings --since 2026-11-26T10:00:00Z --format csv
+expect meetings-relative 0 tm meetings --since 1d --format csv
+expect meetings-today 0 tm meetings --since today --format csv
+expect meetings-yesterday 0 tm meetings --since yesterday --until yesterday --format csv
+expect meetings-badge 0 tm meetings --badge 0a:0b:0c:0d --format csv
+expect meetings-person 0 tm meetings --person 'chloé dubois' --format csv
+expect meetings-station-limit 0 tm meetings --station hall --limit 2 --format csv
+expect meetings-empty-json 0 tm meetings --station nowhere --format json
+expect meetings-bad-since 1 tm meetings --since tomorrowish
+expect meetings-bad-badge 1 tm meetings --badge 123
+check "meetings json contract" python3 - "$EXP/meetings-json.out" <<'PY'
+import json, re, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 5
+for r in rows:
+    assert isinstance(r["id"], str) and isinstance(r["station"], str)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", r["time"]), r["time"]
+    b = r["badges"]
+    assert b == sorted(b) and len(b) >= 2
+    assert all(re.fullmatch(r"[0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20}", u) for u in b)
+PY
+
+# ---------------------------------------------------------------- people, person
+expect people 0 tm people
+expect people-json 0 tm people --format json
+expect person 0 tm person alice
+expect person-uid-ndjson 0 tm person 0A0B0C0D --format ndjson
+expect person-ambiguous 2 tm person lee
+expect person-unknown 2 tm person nobody
+expect person-exact-wins 0 tm person 'ann lee' --format csv
+
+# ---------------------------------------------------------------- stats
+expect stats 0 tm stats
+expect stats-json 0 tm stats --format json
+expect stats-csv 0 tm stats --format csv
+check "stats json figures" python3 - "$EXP/stats-json.out" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["taps"] == 15 and s["meetings"] == 5 and s["stations"] == 3
+assert s["taps_by_outcome"] == {"paired": 11, "unpaired": 1, "cancelled": 1,
+                                "duplicate": 1, "rejected": 1, "pending": 0}
+assert s["attendees_seen"] == 8 + 0 and s["met_someone"] == 6, s
+assert sum(h["meetings"] for h in s["meetings_per_hour"]) == 5
+assert s["busiest_stations"][0] == {"station": "hall", "meetings": 3}
+PY
+
+# ---------------------------------------------------------------- status
+expect status 3 tm status
+expect status-hall 0 tm status --station hall --format json
+expect status-bar 4 tm status --station bar --format csv
+expect status-none 3 tm status --station nowhere
+
+# ---------------------------------------------------------------- tail
+expect tail 0 tm tail -n 2
+expect tail-ndjson 0 tm tail -n 1 --format ndjson
+tm tail -f -n 0 --format json >tail.out 2>tail.err &
+BG_PID=$!
+sleep 0.5
+# One transaction, as the daemon writes a meeting.
+sql "BEGIN; INSERT INTO meetings VALUES ('bar:m1', 'bar', 1, '2026-11-27T11:30:00.000Z', 1795779000000, 1, 'b3', 10, 2);
+     INSERT INTO meeting_badges VALUES ('bar:m1', '55667788'), ('bar:m1', '99AABBCC'); COMMIT;"
+for _ in $(seq 50); do [ -s tail.out ] && break; sleep 0.1; done
+kill "$BG_PID" 2>/dev/null || true
+wait "$BG_PID" 2>/dev/null || true
+BG_PID=
+want='{"id":"bar:m1","time":"2026-11-27T11:30:00.000Z","station":"bar","badges":["55667788","99AABBCC"],"names":["Eve Adams","Ann Lee"]}'
+if [ "$(cat tail.out)" = "$want" ]; then ok "tail -f shows a new meeting"; else
+	not_ok "tail -f shows a new meeting" "$(cat tail.out tail.err)"; fi
+sql "DELETE FROM meeting_badges WHERE meeting_id = 'bar:m1'; DELETE FROM meetings WHERE id = 'bar:m1';"
+
+# ---------------------------------------------------------------- exports
+expect export-csv 0 tm export csv
+expect export-tij 0 tm export tij
+expect export-dot 0 tm export dot
+expect export-contacts 0 tm export contacts alice
+expect export-contacts-vcard 0 tm export contacts alice --format vcard
+expect export-unknown 1 tm export pajek
+tm export gexf >net.gexf
+tm export graphml >net.graphml
+check "gexf valid against tests/cli/schemas (subset XSD, see README)" \
+	xmllint --noout --schema "$HERE/schemas/gexf-1.2draft-subset.xsd" net.gexf
+check "graphml valid against tests/cli/schemas (subset XSD, see README)" \
+	xmllint --noout --schema "$HERE/schemas/graphml-1.0-subset.xsd" net.graphml
+check "gexf and graphml parse back (xml.etree): 8 nodes, 6 edges, weights" python3 - <<'PY'
+import xml.etree.ElementTree as ET
+want = {("04A1B2C3D4E5F6", "0A0B0C0D"): 2, ("04A1B2C3D4E5F6", "11223344"): 1,
+        ("04A1B2C3D4E5F6", "DEADBEEF"): 1, ("11223344", "DEADBEEF"): 1,
+        ("0102030405060708090A", "0A0B0C0D"): 1, ("11223344", "55667788"): 1}
+g = ET.parse("net.gexf").getroot()
+ns = {"g": "http://www.gexf.net/1.2draft"}
+nodes = {n.get("id"): n.get("label") for n in g.iterfind(".//g:node", ns)}
+assert len(nodes) == 8, nodes
+assert nodes["0102030405060708090A"] == "Dan \"The Man\" O'Neil"
+assert nodes["DEADBEEF"] == "DEADBEEF"
+edges = {(e.get("source"), e.get("target")): int(e.get("weight")) for e in g.iterfind(".//g:edge", ns)}
+assert edges == want, edges
+g = ET.parse("net.graphml").getroot()
+ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+assert len(g.findall(".//g:node", ns)) == 8
+edges = {(e.get("source"), e.get("target")): int(e.find("g:data[@key='weight']", ns).text)
+         for e in g.iterfind(".//g:edge", ns)}
+assert edges == want, edges
+PY
+if python3 -c 'import networkx' 2>/dev/null; then
+	check "networkx reads gexf and graphml" python3 - <<'PY'
+import networkx as nx
+for g in (nx.read_gexf("net.gexf"), nx.read_graphml("net.graphml")):
+    assert g.number_of_nodes() == 8 and g.number_of_edges() == 6
+    assert float(g["04A1B2C3D4E5F6"]["0A0B0C0D"]["weight"]) == 2.0
+    assert sum(float(d["weight"]) for _, _, d in g.edges(data=True)) == 7
+PY
+else
+	echo "# networkx not installed (python3-networkx): skipping the networkx read-back"
+fi
+check "vcard line rules" python3 - "$EXP/export-contacts-vcard.out" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+lines = data[:-2].split(b"\r\n")
+assert all(len(l) <= 75 for l in lines), [l for l in lines if len(l) > 75]
+unfolded = []
+for l in lines:
+    if l.startswith(b" "):
+        unfolded[-1] += l[1:]
+    else:
+        unfolded.append(l)
+cards, cur = [], None
+for l in unfolded:
+    l.decode("utf-8")
+    if l == b"BEGIN:VCARD":
+        assert cur is None; cur = []
+    elif l == b"END:VCARD":
+        cards.append(cur); cur = None
+    else:
+        cur.append(l)
+assert cur is None and len(cards) == 3
+for c in cards:
+    assert c[0] == b"VERSION:4.0"
+    assert any(l.startswith(b"FN:") for l in c)
+assert any(l == b"ORG:Widgets\\, Inc." for l in cards[0])
+assert any(len(l) > 75 for l in lines) or any(len(l) > 75 for l in unfolded)
+PY
+
+# ---------------------------------------------------------------- errors, help
+expect err-no-db 2 "$TAPMEET" --config "$CONF" --db /nonexistent/tapmeet.db meetings
+expect err-no-command 1 tm
+expect err-unknown-command 1 tm frobnicate
+expect err-bad-format 1 tm meetings --format xml
+printf 'not sqlite' >junk.db
+expect err-not-db 2 "$TAPMEET" --config "$CONF" --db junk.db meetings
+for cmd in meetings people person stats tail status attendees export forget; do
+	if tm "$cmd" --help | grep -q "^usage: tapmeet $cmd"; then ok "$cmd --help"; else
+		not_ok "$cmd --help"; fi
+done
+
+# ---------------------------------------------------------------- privacy
+printf '[privacy]\nuid_key = correct horse battery staple\n' >priv.conf
+PDB=$TMP/priv.db
+new_db "$PDB"
+expect privacy-import 0 "$TAPMEET" --config priv.conf --db "$PDB" attendees import attendees.csv
+want=$(python3 -c 'import hmac, hashlib; print(hmac.new(b"correct horse battery staple", b"04A1B2C3D4E5F6", hashlib.sha256).hexdigest()[:20].upper())')
+check "privacy: stored UID is HMAC-SHA-256 truncated" \
+	test "$(sqlite3 "$PDB" "SELECT uid FROM attendees WHERE name = 'Alice Martin'")" = "$want"
+check "privacy: no plain UID in the registry" \
+	test "$(sqlite3 "$PDB" "SELECT count(*) FROM attendees WHERE uid = '04A1B2C3D4E5F6'")" = 0
+check "privacy: person by real UID finds the pseudonym" \
+	sh -c "'$TAPMEET' --config priv.conf --db '$PDB' person 04A1B2C3D4E5F6 | grep -q '$want'"
+
+# ---------------------------------------------------------------- forget (last: it destroys)
+expect forget-refuse 1 tm forget alice
+check "forget without --yes removed nothing" test "$(sql 'SELECT count(*) FROM meetings')" = 5
+expect forget 0 tm forget 'alice martin' --yes
+check "forget: meetings left" test "$(sql 'SELECT group_concat(id) FROM (SELECT id FROM meetings ORDER BY id)')" = "foyer:m1,foyer:m2"
+check "forget: other taps unlinked" test "$(sql "SELECT count(*) FROM taps WHERE meeting_id LIKE 'hall:%'")" = 0
+check "forget: Bob's taps kept" test "$(sql "SELECT count(*) FROM taps WHERE uid = '0A0B0C0D'")" = 4
+check "forget: no trace in the database file" test "$(grep -c -a 04A1B2C3D4E5F6 "$DB" || true)" = 0
+check "forget: no trace in the -wal" test "$(cat "$DB-wal" 2>/dev/null | grep -c -a 04A1B2C3D4E5F6 || true)" = 0
+check "forget: no trace of the name" test "$(cat "$DB" "$DB-wal" 2>/dev/null | grep -c -a 'Alice Martin' || true)" = 0
+expect forget-again 2 tm forget 04A1B2C3D4E5F6 --yes
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
