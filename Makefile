@@ -74,7 +74,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 EMU_BIN    = $(BUILD)/tests/pn532emu
 EMU_SRC    = $(wildcard tests/pn532emu/*.c)
 
-.PHONY: all check check-unit check-integration check-asan check-hw run bench deps install \
+.PHONY: all build-tests check check-unit check-integration check-asan check-hw run bench deps install \
 	uninstall clean
 
 all: $(BUILD)/tapmeetd $(BUILD)/tapmeet
@@ -90,35 +90,45 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 
 $(BUILD)/libtapmeet.a: $(COMMON_OBJ) $(DRIVER_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/tapmeetd: $(DAEMON_OBJ) $(BUILD)/libtapmeet.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tapmeet: $(CLI_OBJ) $(BUILD)/libtapmeet.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libtapmeet.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 $(EMU_BIN): $(EMU_SRC) $(wildcard tests/pn532emu/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) -o $@ $(EMU_SRC) $(ALL_LDFLAGS) -lutil
+	@echo "  CC      $@"
+	@$(CC) $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) -o $@ $(EMU_SRC) $(ALL_LDFLAGS) -lutil
 
 # The test runner prints one line per test and a closing "N passed, N failed".
 check: deps-quiet
-	$(MAKE) check-unit check-integration
-	$(MAKE) BUILD=build/asan SANITIZE=1 check-unit check-integration
+	tests/check.sh
+
+build-tests: $(UNIT_BINS) $(if $(EMU_SRC),$(EMU_BIN))
 
 check-unit: all $(UNIT_BINS)
-	tests/run-unit.sh $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
 
 check-integration: all $(if $(EMU_SRC),$(EMU_BIN))
-	BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run-integration.sh
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run-integration.sh
 
+# LEDs on the kernel's gpio-sim in a qemu VM (libgpiod v1 here, v2 in a trixie
+# root), and the service under systemd in a VM. Fetches and caches what it needs.
 check-hw: all
-	tests/hw/run.sh
+	BUILD=$(BUILD) tests/hw/run.sh
+	tests/hw/build-v2.sh --vm
+	$(if $(wildcard tests/vm-systemd/run.sh),BUILD=$(BUILD) tests/vm-systemd/run.sh)
 
 run: deps-quiet all
 	tests/demo.sh $(BUILD)
@@ -129,7 +139,7 @@ bench: all $(if $(EMU_SRC),$(EMU_BIN))
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
 	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
 	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
-	       python3-networkx
+	       python3-networkx tzdata
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -143,16 +153,8 @@ deps-quiet:
 	done); \
 	if [ -n "$$missing" ]; then echo "installing: $$missing"; $(MAKE) --no-print-directory deps; fi
 
-install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tapmeet
-	install -m 0755 $(BUILD)/tapmeetd $(DESTDIR)$(SBINDIR)/tapmeetd
-	install -m 0755 $(BUILD)/tapmeet $(DESTDIR)$(BINDIR)/tapmeet
-	@if [ -e $(DESTDIR)$(SYSCONFDIR)/tapmeet/tapmeetd.conf ]; then \
-		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/tapmeet/tapmeetd.conf"; \
-	else install -m 0644 etc/tapmeetd.conf $(DESTDIR)$(SYSCONFDIR)/tapmeet/tapmeetd.conf; fi
-
-uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/tapmeetd $(DESTDIR)$(BINDIR)/tapmeet
+# install and uninstall: mk/install.mk (binaries, unit, sysusers, tmpfiles, config, man pages).
+include mk/install.mk
 
 clean:
 	rm -rf build
