@@ -31,8 +31,8 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 endif
 
 # Optional hardware libraries: built in when pkg-config finds them.
-HAVE_LIBNFC := $(shell $(PKG_CONFIG) --exists libnfc && test -e drivers/reader_libnfc.c && echo 1)
-HAVE_GPIOD  := $(shell $(PKG_CONFIG) --exists libgpiod && test -e drivers/leds_gpiod.c && echo 1)
+HAVE_LIBNFC := $(shell $(PKG_CONFIG) --exists libnfc 2>/dev/null && test -e drivers/reader_libnfc.c && echo 1)
+HAVE_GPIOD  := $(shell $(PKG_CONFIG) --exists libgpiod 2>/dev/null && test -e drivers/leds_gpiod.c && echo 1)
 GPIOD_MAJOR := $(shell $(PKG_CONFIG) --modversion libgpiod 2>/dev/null | cut -d. -f1)
 
 PKGS = sqlite3 inih libsystemd libcrypto
@@ -47,8 +47,8 @@ PKGS += libgpiod
 DEFS += -DTAPMEET_HAVE_GPIOD=1 -DTAPMEET_GPIOD_API=$(GPIOD_MAJOR)
 endif
 
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) \
 	      -MMD -MP $(CFLAGS)
@@ -130,10 +130,17 @@ check-hw: all
 	tests/hw/build-v2.sh --vm
 	$(if $(wildcard tests/vm-systemd/run.sh),BUILD=$(BUILD) tests/vm-systemd/run.sh)
 
-run: deps-quiet all
-	tests/demo.sh $(BUILD)
+# Dependencies first, then a fresh make that sees them through pkg-config.
+run: deps-quiet
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh $(BUILD)
 
-bench: all $(if $(EMU_SRC),$(EMU_BIN))
+$(BUILD)/bench/tapbench: $(BUILD)/obj/bench/tapbench.o $(BUILD)/libtapmeet.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: all $(BUILD)/bench/tapbench $(if $(EMU_SRC),$(EMU_BIN))
 	BUILD=$(BUILD) bench/run.sh
 
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
