@@ -20,7 +20,6 @@
 struct sqlite3;
 struct tm_store;
 
-#define TM_SCHEMA_VERSION 1
 #define TM_ID_SIZE 64
 
 struct tm_store_options {

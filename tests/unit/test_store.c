@@ -77,12 +77,35 @@ static void fresh_database_is_migrated(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(tm_store_schema_version(f->store), tm_schema_latest());
-	assert_int_equal(tm_store_schema_version(f->store), TM_SCHEMA_VERSION);
 	assert_int_equal(query(f->store, "SELECT count(*) FROM sqlite_master WHERE name IN"
 					 " ('taps','meetings','meeting_badges','attendees','stations')"),
 			 5);
 	assert_int_equal(query(f->store, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 	assert_int_equal(query(f->store, "PRAGMA synchronous"), 2); /* FULL */
+}
+
+/* A database left by an older tapmeet (schema 1) is migrated forward on
+ * open, keeping its rows. */
+static void old_database_is_migrated_forward(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_options opt = { .busy_timeout_ms = 50 };
+	struct tm_store *s = NULL;
+	char old[160];
+	sqlite3 *db;
+
+	snprintf(old, sizeof(old), "%s/v1.db", f->dir);
+	assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, tm_schema_migration(1), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1;"
+				      "INSERT INTO attendees (uid, name) VALUES ('04A1B2C3', 'Ada');",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tm_store_open(old, &opt, &s), 0);
+	assert_int_equal(tm_store_schema_version(s), tm_schema_latest());
+	assert_int_equal(query(s, "SELECT count(*) FROM attendees WHERE name = 'Ada'"), 1);
+	tm_store_close(s);
 }
 
 static void ids_are_station_scoped_and_continue(void **state)
@@ -254,6 +277,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(fresh_database_is_migrated, setup, teardown),
+		cmocka_unit_test_setup_teardown(old_database_is_migrated_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_are_station_scoped_and_continue, setup, teardown),
 		cmocka_unit_test_setup_teardown(meeting_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_taps_resolved_on_begin, setup, teardown),
