@@ -6,9 +6,8 @@
  *       opens, then reads masks (of TM_LIGHT_BIT lights) from stdin, one per
  *       line, setting each and printing "set MASK"; closes at EOF
  *
- * Linked with the driver only, so it stands alone: tm_log and
- * tm_wiring_lines are provided here (the latter as the contract in
- * pattern.h states it, which doubles as a cross-check of the core's).
+ * Linked with the driver, the pattern core (for the wiring) and the log,
+ * nothing else, so that it runs in the small VM without the daemon.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,34 +19,6 @@
 #include "tapmeet/leds.h"
 #include "tapmeet/log.h"
 #include "tapmeet/pattern.h"
-
-void tm_log(int priority, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "<%d>ledctl: ", priority);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-unsigned tm_wiring_lines(enum tm_wiring wiring, unsigned lights)
-{
-	unsigned lines = 0;
-
-	if (wiring == TM_WIRING_RGB) {
-		if (lights & (TM_R | TM_A))
-			lines |= 1u << 0;
-		if (lights & (TM_G | TM_A))
-			lines |= 1u << 1;
-	} else {
-		lines = lights & (TM_G | TM_A | TM_R);
-	}
-	if (lights & TM_BZ)
-		lines |= 1u << 3;
-	return lines;
-}
 
 static void usage(void)
 {

@@ -63,7 +63,7 @@ GPIOD_MAJOR=$(inroot "$PKG_CONFIG" --modversion libgpiod | cut -d. -f1)
 DEFS="-D_GNU_SOURCE -DTAPMEET_HAVE_GPIOD=1 -DTAPMEET_GPIOD_API=$GPIOD_MAJOR -Iinclude"
 GPIOD_FLAGS=$(inroot "$PKG_CONFIG" --cflags --libs libgpiod)
 inroot sh -c "cd '$SRC' && $CC $WARN -O2 -g $DEFS -o '$OUT/ledctl' \
-	tests/hw/ledctl.c drivers/leds_gpiod.c $GPIOD_FLAGS" || die "building ledctl failed"
+	tests/hw/ledctl.c drivers/leds_gpiod.c core/pattern.c lib/log.c $GPIOD_FLAGS" || die "building ledctl failed"
 if [ -f "$HWROOT$SRC/core/pattern.c" ] && [ -f "$HWROOT$SRC/tests/hw/hwcheck.c" ]; then
 	inroot sh -c "cd '$SRC' && $CC $WARN -O2 -g $DEFS -o '$OUT/hwcheck' \
 		tests/hw/hwcheck.c core/pattern.c" || die "building hwcheck failed"
