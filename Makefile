@@ -146,12 +146,12 @@ bench: all $(BUILD)/bench/tapbench $(if $(EMU_SRC),$(EMU_BIN))
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
 	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
 	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
-	       python3-networkx tzdata
+	       python3-networkx tzdata systemd
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -q && \
-	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 $(DEB_PACKAGES)
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 $(DEB_PACKAGES)
 
 # Installs only when something is missing, so `make check` works offline once set up.
 deps-quiet:

@@ -208,8 +208,15 @@ int tm_store_open(const char *path, const struct tm_store_options *opt, struct t
 						 : "PRAGMA synchronous = FULL");
 	if (rc == 0)
 		rc = exec(s, "PRAGMA foreign_keys = ON");
-	if (rc == 0)
+	if (rc == 0) {
+		/* Keep -wal and -shm when the daemon stops: staff in the tapmeet
+		 * group may read but not create files in the state directory, and
+		 * a read-only WAL reader needs both to exist. */
+		int persist = 1;
+
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 		rc = migrate(s);
+	}
 	if (rc == 0)
 		rc = prepare_writes(s);
 	return rc;
