@@ -68,8 +68,21 @@ static const char migration_1[] =
 	"CREATE INDEX taps_time ON taps(utc_ms);\n"
 	"CREATE INDEX taps_uid ON taps(uid);\n";
 
+/* Indexes only, for the CLI.
+ * taps_unpaired: taps that did not pair (unpaired, cancelled, duplicate,
+ * rejected, pending) are a few percent of all taps; in (outcome, uid) order
+ * they give `tapmeet stats` its outcome counts and the badges seen only
+ * through such taps without reading every tap. Queries must state
+ * "outcome <> 'paired'" for SQLite to use it.
+ * attendees_uid_name: a name by UID in one index lookup instead of two (the
+ * primary key's index, then the row), for listings of meetings. */
+static const char migration_2[] =
+	"CREATE INDEX taps_unpaired ON taps(outcome, uid) WHERE outcome <> 'paired';\n"
+	"CREATE INDEX attendees_uid_name ON attendees(uid, name);\n";
+
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 const char *tm_schema_migration(int version)
