@@ -16,14 +16,41 @@ static const char usage[] =
 	"today, yesterday, now, or an age such as 30m, 2h, 3d. --until is exclusive;\n"
 	"a bare date as --until means the end of that day.\n";
 
-/* Shared with tail: the columns of a meeting, badges and names sorted by UID. */
-const char cli_meeting_columns[] =
-	"m.id AS id, m.time_utc AS \"time|time\", m.station AS station, "
-	"(SELECT group_concat(uid, char(31)) FROM (SELECT uid FROM meeting_badges "
-	" WHERE meeting_id = m.id ORDER BY uid)) AS \"badges|list\", "
-	"(SELECT group_concat(coalesce(a.name, ''), char(31)) FROM (SELECT mb.uid FROM "
-	" meeting_badges mb WHERE mb.meeting_id = m.id ORDER BY mb.uid) b "
-	" LEFT JOIN attendees a ON a.uid = b.uid) AS \"names|list\"";
+/* The columns of a meeting, badges and names sorted by UID; HINT: an
+ * INDEXED BY clause for the names, or nothing. */
+#define MEETING_COLUMNS(HINT)                                                        \
+	"m.id AS id, m.time_utc AS \"time|time\", m.station AS station, "                  \
+	"(SELECT group_concat(uid, char(31)) FROM (SELECT uid FROM meeting_badges "        \
+	" WHERE meeting_id = m.id ORDER BY uid)) AS \"badges|list\", "                     \
+	"(SELECT group_concat(coalesce(a.name, ''), char(31)) FROM (SELECT mb.uid FROM "   \
+	" meeting_badges mb WHERE mb.meeting_id = m.id ORDER BY mb.uid) b "                \
+	" LEFT JOIN attendees a " HINT " ON a.uid = b.uid) AS \"names|list\""
+
+/* Shared with tail. */
+const char cli_meeting_columns[] = MEETING_COLUMNS("");
+
+/* A name per badge is most of the work of a long listing: through
+ * attendees' primary key it is two lookups (the key's index, then the row),
+ * through attendees_uid_name (schema migration 2) one. Without statistics
+ * the planner prefers the unique key, hence INDEXED BY, which fails on a
+ * database the daemon has not migrated yet: ask the schema first. */
+static const char meeting_columns_indexed[] =
+	MEETING_COLUMNS("INDEXED BY attendees_uid_name");
+
+static bool has_index(struct cli *c, const char *name)
+{
+	sqlite3_stmt *st;
+	bool found;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND "
+				      "name = ?1 AND tbl_name = 'attendees'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
 
 int cmd_meetings(struct cli *c, int argc, char **argv)
 {
@@ -87,7 +114,9 @@ int cmd_meetings(struct cli *c, int argc, char **argv)
 		return rc;
 
 	sql = sqlite3_str_new(c->db);
-	sqlite3_str_appendf(sql, "SELECT %s FROM meetings m WHERE 1", cli_meeting_columns);
+	sqlite3_str_appendf(sql, "SELECT %s FROM meetings m WHERE 1",
+			    has_index(c, "attendees_uid_name") ? meeting_columns_indexed :
+								 cli_meeting_columns);
 	if (since)
 		sqlite3_str_appendall(sql, " AND m.utc_ms >= :since");
 	if (until)
