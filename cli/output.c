@@ -100,18 +100,30 @@ static char *cell_text(sqlite3_stmt *st, int i, const struct col *col, enum cli_
 		return strdup(buf);
 	}
 	if (col->kind == COL_LIST) {
+		/* In a table an unknown element (a badge without a name) reads
+		 * "?" next to known ones, and a list with nothing known stays
+		 * empty; CSV keeps the positions, empty ones included. */
 		const char *sep = fmt == FMT_CSV ? ";" : ", ";
-		size_t n = 0, seps = 0;
+		bool table = fmt == FMT_TABLE;
+		size_t seps = 0, known = 0, n;
 		char *out, *o;
 
-		for (const char *p = v; *p; p++)
+		for (const char *p = v; *p; p++) {
 			seps += *p == LIST_SEP;
-		n = strlen(v) + seps * strlen(sep) + 1;
+			known += *p != LIST_SEP;
+		}
+		if (known == 0 && table)
+			return strdup("");
+		n = strlen(v) + (seps + 1) * (strlen(sep) + 1) + 1;
 		out = o = malloc(n);
 		if (!out)
 			return NULL;
-		for (const char *p = v; *p; p++) {
-			if (*p == LIST_SEP) {
+		for (const char *p = v;; p++) {
+			if (*p == LIST_SEP || *p == '\0') {
+				if (table && (p == v || p[-1] == LIST_SEP))
+					*o++ = '?';
+				if (*p == '\0')
+					break;
 				strcpy(o, sep);
 				o += strlen(sep);
 			} else {
