@@ -33,6 +33,32 @@ check "recovery is logged" wait_for 5 log_has "event=storage-recovered"
 check "the meeting is in the database" sql_is 1 "SELECT count(*) FROM meetings"
 stop_daemon TERM
 
+# --- disk full ---------------------------------------------------------------------
+# A small tmpfs (root only) filled up behind the daemon's back.
+FULL="$TMP/full"
+mkdir -p "$FULL"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=2m tmpfs "$FULL" 2>/dev/null; then
+	write_config
+	sed -i "s|^path = .*|path = $FULL/t.db|" "$CONF"
+	DB="$FULL/t.db"
+	: >"$TMP/daemon.err"
+	start_daemon || not_ok "daemon starts on the small disk"
+	send pair 04300001 04300002
+	wait_for 5 log_has "badges=04300001,04300002"
+	dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null || true
+	for i in $(seq 1 40); do printf 'pair 04%06X 05%06X\n' "$i" "$i"; done >"$FIFO"
+	check "a full disk is logged as a storage fault" wait_for 10 log_has "event=storage-fault.*full"
+	check "daemon keeps running on a full disk" kill -0 "$DAEMON_PID"
+	rm -f "$FULL/filler"
+	check "writes resume once space is freed" wait_for 15 log_has "event=storage-recovered"
+	check "every meeting made during the fault is stored" wait_for 10 sql_is 41 "SELECT count(*) FROM meetings"
+	check "database intact after the full disk" sql_is ok "PRAGMA integrity_check"
+	stop_daemon TERM
+	umount "$FULL"
+else
+	echo "# disk-full check skipped: needs root to mount a small tmpfs"
+fi
+
 # --- a reader that is not there yet ------------------------------------------------
 write_config
 sed -i "s|^sim_path = .*|sim_path = $TMP/later/sim.fifo|" "$CONF"
