@@ -221,16 +221,19 @@ else
 fi
 
 # PREFIX=/usr/local, another SYSCONFDIR: the unit follows the paths.
+# Its own build directory: SYSCONFDIR is compiled into the binaries, and the
+# caller's build must keep the paths it was made with.
 L=$TMP/local
-if out=$(mk install PREFIX=/usr/local SYSCONFDIR=/opt/etc DESTDIR="$L" 2>&1) &&
+if out=$(mk install BUILD="$TMP/build-local" PREFIX=/usr/local SYSCONFDIR=/opt/etc DESTDIR="$L" 2>&1) &&
 	u=$L/usr/local/lib/systemd/system/tapmeetd.service && [ -f "$u" ] &&
 	grep -qx 'ExecStart=/usr/local/sbin/tapmeetd --config /opt/etc/tapmeet/tapmeetd.conf' "$u" &&
 	grep -qx 'ExecStartPre=/usr/local/sbin/tapmeetd --check-config --config /opt/etc/tapmeet/tapmeetd.conf' "$u" &&
 	[ -f "$L/usr/local/lib/sysusers.d/tapmeet.conf" ] && [ -f "$L/opt/etc/tapmeet/tapmeetd.conf" ] &&
-	[ -x "$L/usr/local/sbin/tapmeetd" ] && [ -x "$L/usr/local/bin/tapmeet" ]; then
-	ok "make install PREFIX=/usr/local SYSCONFDIR=/opt/etc: unit paths rewritten"
+	[ -x "$L/usr/local/sbin/tapmeetd" ] && [ -x "$L/usr/local/bin/tapmeet" ] &&
+	"$L/usr/local/sbin/tapmeetd" --help | grep -q '(default /opt/etc/tapmeet/tapmeetd.conf)'; then
+	ok "make install PREFIX=/usr/local SYSCONFDIR=/opt/etc: unit paths rewritten, default compiled in"
 else
-	not_ok "make install PREFIX=/usr/local SYSCONFDIR=/opt/etc: unit paths rewritten"
+	not_ok "make install PREFIX=/usr/local SYSCONFDIR=/opt/etc: unit paths rewritten, default compiled in"
 	{ echo "$out" | tail -5; grep -E '^Exec' "$L/usr/local/lib/systemd/system/tapmeetd.service" 2>&1; } | diag
 fi
 
