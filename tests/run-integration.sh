@@ -16,8 +16,13 @@ for script in "${scripts[@]}"; do
 	pn532emu/*) arg="$BUILD/tests/pn532emu" ;;
 	*) arg="$BUILD" ;;
 	esac
-	BUILD="$BUILD" bash "$script" "$arg" >"$log" 2>&1
+	# Each script in its own process group, which is emptied afterwards:
+	# nothing a failed test left behind outlives the run.
+	BUILD="$BUILD" setsid bash "$script" "$arg" >"$log" 2>&1 </dev/null &
+	pid=$!
+	wait "$pid"
 	rc=$?
+	kill -9 -- "-$pid" 2>/dev/null
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	p=$(echo "$summary" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 	f=$(echo "$summary" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')

@@ -160,7 +160,8 @@ expect status-none 3 tm status --station nowhere
 # ---------------------------------------------------------------- tail
 expect tail 0 tm tail -n 2
 expect tail-ndjson 0 tm tail -n 1 --format ndjson
-tm tail -f -n 0 --format json >tail.out 2>tail.err &
+# exec, so that $! is tapmeet itself and the kill below reaches it.
+(exec "$TAPMEET" --db "$DB" --config "$CONF" tail -f -n 0 --format json) >tail.out 2>tail.err &
 BG_PID=$!
 sleep 0.5
 # One transaction, as the daemon writes a meeting.
