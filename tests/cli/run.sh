@@ -257,7 +257,7 @@ expect err-bad-format 1 tm meetings --format xml
 printf 'not sqlite' >junk.db
 expect err-not-db 2 "$TAPMEET" --config "$CONF" --db junk.db meetings
 for cmd in meetings people person stats tail status attendees export forget; do
-	if tm "$cmd" --help | grep -q "^usage: tapmeet $cmd"; then ok "$cmd --help"; else
+	if tm "$cmd" --help | grep "^usage: tapmeet $cmd" >/dev/null; then ok "$cmd --help"; else
 		not_ok "$cmd --help"; fi
 done
 
@@ -272,7 +272,7 @@ check "privacy: stored UID is HMAC-SHA-256 truncated" \
 check "privacy: no plain UID in the registry" \
 	test "$(sqlite3 "$PDB" "SELECT count(*) FROM attendees WHERE uid = '04A1B2C3D4E5F6'")" = 0
 check "privacy: person by real UID finds the pseudonym" \
-	sh -c "'$TAPMEET' --config priv.conf --db '$PDB' person 04A1B2C3D4E5F6 | grep -q '$want'"
+	sh -c "'$TAPMEET' --config priv.conf --db '$PDB' person 04A1B2C3D4E5F6 | grep '$want' >/dev/null"
 
 # ---------------------------------------------------------------- forget (last: it destroys)
 expect forget-refuse 1 tm forget alice

@@ -195,7 +195,7 @@ sum=$(md5sum <"$D/etc/tapmeet/tapmeetd.conf")
 echo "stale" >"$D/usr/bin/tapmeet"
 if out=$(mk install PREFIX=/usr DESTDIR="$D" 2>&1) &&
 	[ "$(md5sum <"$D/etc/tapmeet/tapmeetd.conf")" = "$sum" ] &&
-	echo "$out" | grep -q 'keeping existing'; then
+	grep -q 'keeping existing' <<<"$out"; then
 	ok "a second make install keeps the existing tapmeetd.conf"
 else
 	not_ok "a second make install keeps the existing tapmeetd.conf"
@@ -230,7 +230,7 @@ if out=$(mk install BUILD="$TMP/build-local" PREFIX=/usr/local SYSCONFDIR=/opt/e
 	grep -qx 'ExecStartPre=/usr/local/sbin/tapmeetd --check-config --config /opt/etc/tapmeet/tapmeetd.conf' "$u" &&
 	[ -f "$L/usr/local/lib/sysusers.d/tapmeet.conf" ] && [ -f "$L/opt/etc/tapmeet/tapmeetd.conf" ] &&
 	[ -x "$L/usr/local/sbin/tapmeetd" ] && [ -x "$L/usr/local/bin/tapmeet" ] &&
-	"$L/usr/local/sbin/tapmeetd" --help | grep -q '(default /opt/etc/tapmeet/tapmeetd.conf)'; then
+	"$L/usr/local/sbin/tapmeetd" --help | grep '(default /opt/etc/tapmeet/tapmeetd.conf)' >/dev/null; then
 	ok "make install PREFIX=/usr/local SYSCONFDIR=/opt/etc: unit paths rewritten, default compiled in"
 else
 	not_ok "make install PREFIX=/usr/local SYSCONFDIR=/opt/etc: unit paths rewritten, default compiled in"
