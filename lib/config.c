@@ -43,7 +43,7 @@ void tm_config_defaults(struct tm_config *cfg)
 	snprintf(cfg->reader_sim_path, sizeof(cfg->reader_sim_path), "/run/tapmeet/sim.fifo");
 	cfg->reader_poll_ms = 100;
 	snprintf(cfg->store_path, sizeof(cfg->store_path), "%s", TM_DEFAULT_DB_PATH);
-	cfg->store_busy_timeout_ms = 5000;
+	cfg->store_busy_timeout_ms = 1000;
 	cfg->store_retry_ms = 1000;
 	tm_engine_config_defaults(&cfg->pairing);
 	snprintf(cfg->leds_driver, sizeof(cfg->leds_driver), "gpiod");
