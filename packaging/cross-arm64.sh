@@ -28,6 +28,24 @@ die() { echo "cross-arm64: error: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
+# Some -dev packages (libnfc-dev) are not Multi-Arch: same, so installing the
+# :arm64 one removes the native one. Whatever native -dev package this
+# displaces is put back on the way out, so the host still builds natively.
+native=$(dpkg --print-architecture)
+displaced=
+for p in $DEV_PKGS; do installed "$p:$native" && displaced="$displaced $p:$native"; done
+restore_native() {
+	back=
+	for p in $displaced; do installed "$p" || back="$back $p"; done
+	if [ -n "$back" ]; then
+		log "restoring the native$back"
+		# shellcheck disable=SC2086
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			-o DPkg::Lock::Timeout=600 $back >&2 || log "could not restore$back"
+	fi
+}
+trap restore_native EXIT
+
 want=
 for p in $HOST_PKGS; do installed "$p" || want="$want $p"; done
 for p in $DEV_PKGS; do installed "$p:arm64" || want="$want $p:arm64"; done
