@@ -16,10 +16,13 @@ for script in "${scripts[@]}"; do
 	pn532emu/*) arg="$BUILD/tests/pn532emu" ;;
 	*) arg="$BUILD" ;;
 	esac
-	# Each script in its own process group, which is emptied afterwards:
-	# nothing a failed test left behind outlives the run.
-	BUILD="$BUILD" setsid bash "$script" "$arg" >"$log" 2>&1 </dev/null &
+	# Each script in its own process group (job control on, same session:
+	# a new session would adopt the emulator's pty as its terminal), which
+	# is emptied afterwards: nothing a test left behind outlives the run.
+	set -m
+	BUILD="$BUILD" bash "$script" "$arg" >"$log" 2>&1 </dev/null &
 	pid=$!
+	set +m
 	wait "$pid"
 	rc=$?
 	kill -9 -- "-$pid" 2>/dev/null
