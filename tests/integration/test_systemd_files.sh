@@ -58,7 +58,7 @@ else
 	echo "$sec" | grep -E '✗|Overall' | diag
 fi
 
-# The directives the issue asks for, as systemd parses them (a typo'd key is
+# The hardening directives the unit relies on, as systemd parses them (a typo'd key is
 # dropped by systemd, and so shows here).
 directive() { # directive KEY VALUE-REGEX
 	grep -Eq "^$1=($2)\$" "$UNIT"
