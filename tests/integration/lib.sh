@@ -11,6 +11,10 @@ TMP=$(mktemp -d /tmp/tapmeet-it.XXXXXX)
 PIDS=()
 
 cleanup() {
+	if [ "$n_failed" -gt 0 ] && [ -s "$TMP/daemon.err" ]; then
+		echo "# the daemon's last log lines:"
+		tail -40 "$TMP/daemon.err" | sed 's/^/#   /'
+	fi
 	for pid in "${PIDS[@]}"; do
 		kill -9 "$pid" 2>/dev/null
 	done
@@ -21,10 +25,10 @@ trap cleanup EXIT
 
 ok() { echo "ok - $*"; n_passed=$((n_passed + 1)); }
 not_ok() { echo "not ok - $*"; n_failed=$((n_failed + 1)); }
-check() { # check DESCRIPTION COMMAND...
+check() { # check DESCRIPTION COMMAND...: the status is the command's
 	local what=$1
 	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
+	if "$@"; then ok "$what"; else not_ok "$what"; return 1; fi
 }
 finish() {
 	echo "$n_passed passed, $n_failed failed"
