@@ -7,7 +7,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=$(cd "$HERE/../.." && pwd)/shared/data/sociopatterns-sfhh/tij_SFHH.dat
 ONLY=${BENCH_ONLY:-taps,rss,libnfc,cli}
 TMP=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$TMP"' EXIT
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 if want taps; then
