@@ -28,7 +28,9 @@
 #include "tapmeet/reader.h"
 #include "tapmeet/store.h"
 
-#define OUTBOX_LIMIT 100000
+/* About 2 kB each: 20,000 writes are ~40 MB, hours of a busy station with
+ * its database down, and still safe on a Pi with 512 MB. */
+#define OUTBOX_LIMIT 20000
 #define HEARTBEAT_MS 30000
 #define REF_MAP 16
 
