@@ -20,6 +20,9 @@ struct tm_store {
 	sqlite3_stmt *insert_meeting;
 	sqlite3_stmt *insert_member;
 	sqlite3_stmt *bump_seqs;
+	/* Every tap opens and commits a transaction: compiled once, not per tap. */
+	sqlite3_stmt *begin;
+	sqlite3_stmt *commit;
 	char errmsg[256];
 };
 
@@ -161,6 +164,10 @@ static int prepare_writes(struct tm_store *s)
 		rc = prepare(s, &s->insert_member,
 			     "INSERT OR IGNORE INTO meeting_badges (meeting_id, uid) VALUES (?1, ?2)");
 	if (rc == 0)
+		rc = prepare(s, &s->begin, "BEGIN IMMEDIATE");
+	if (rc == 0)
+		rc = prepare(s, &s->commit, "COMMIT");
+	if (rc == 0)
 		rc = prepare(s, &s->bump_seqs,
 			     "UPDATE stations SET tap_seq = max(tap_seq, ?2),"
 			     " meeting_seq = max(meeting_seq, ?3) WHERE id = ?1");
@@ -256,6 +263,8 @@ void tm_store_close(struct tm_store *s)
 	sqlite3_finalize(s->insert_meeting);
 	sqlite3_finalize(s->insert_member);
 	sqlite3_finalize(s->bump_seqs);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -404,7 +413,7 @@ static int bump_seqs(struct tm_store *s)
 static int finish_tx(struct tm_store *s, int rc)
 {
 	if (rc == 0)
-		rc = exec(s, "COMMIT");
+		rc = step_done(s, s->commit, "COMMIT");
 	if (rc < 0 && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -412,7 +421,7 @@ static int finish_tx(struct tm_store *s, int rc)
 
 int tm_store_write_taps(struct tm_store *s, const struct tm_store_tap *taps, size_t n)
 {
-	int rc = exec(s, "BEGIN IMMEDIATE");
+	int rc = step_done(s, s->begin, "BEGIN IMMEDIATE");
 
 	if (rc < 0)
 		return rc;
@@ -443,7 +452,7 @@ int tm_store_write_meeting(struct tm_store *s, const char *meeting_id,
 			repeat = repeat || strcmp(taps[i].uid, taps[j].uid) == 0;
 		distinct += !repeat;
 	}
-	rc = exec(s, "BEGIN IMMEDIATE");
+	rc = step_done(s, s->begin, "BEGIN IMMEDIATE");
 	if (rc < 0)
 		return rc;
 	tm_format_utc(stamp->utc_ms, utc);
