@@ -18,6 +18,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
+. "$TOP/tests/lib/vm.sh"
 cd "$TOP"
 # With TAPMEET_HW_ROOT (build-v2.sh) the binaries, helpers, tools and their
 # libraries come from that Debian root, where the project sits at
@@ -138,28 +139,13 @@ KERNEL=$KDIR/vmlinux
 LOG=$HWROOT$OUT/console.log
 echo "check-hw: booting $(basename "$KDIR") under TCG (timeout ${TIMEOUT}s; console in $LOG)"
 t1=$(date +%s)
-set +e
-# TCG explicitly: KVM on these hosts cannot boot a stock kernel.
-timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max -m 512 -smp 1 \
-	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
-	-kernel "$KERNEL" -initrd "$WORK/initrd.cpio" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init tsc=reliable no_timer_check" \
-	</dev/null 2>&1 | tr -d '\r' | tee "$LOG" |
-	grep --line-buffered -E '^(ok|not ok|#) '
-set -e
+vm_boot "$TIMEOUT" 512 1 "$KERNEL" "$WORK/initrd.cpio" \
+	"console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init tsc=reliable no_timer_check" "$LOG"
 t_vm=$(($(date +%s) - t1))
 
-passed=$(grep -c '^ok - ' "$LOG" || true)
-failed=$(grep -c '^not ok - ' "$LOG" || true)
-if ! grep -q '^TAPMEET-HW-END' "$LOG"; then
-	if ! grep -q '^TAPMEET-HW-BEGIN' "$LOG"; then
-		echo "not ok - VM did not reach the test (last console lines below)"
-	else
-		echo "not ok - VM did not finish the test within ${TIMEOUT}s (last console lines below)"
-	fi
-	tail -n 30 "$LOG" | sed 's/^/#   /'
-	failed=$((failed + 1))
-fi
+vm_result "$LOG" TAPMEET-HW "$TIMEOUT" 30
+passed=$vm_passed
+failed=$vm_failed
 echo "check-hw: prepare ${t_prep}s, VM ${t_vm}s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

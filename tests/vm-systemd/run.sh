@@ -22,6 +22,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
+. "$TOP/tests/lib/vm.sh"
 CACHE=${TAPMEET_VM_CACHE:-/var/cache/tapmeet-vm}
 TIMEOUT=${TAPMEET_VM_TIMEOUT:-300}
 SUITE=bookworm
@@ -132,28 +133,14 @@ cat "$CACHE/root.cpio" "$WORK/overlay.cpio" >"$WORK/initrd.cpio"
 LOG=$WORK/console.log
 log "booting $(cat "$CACHE/kernel") under TCG with systemd as PID 1 (timeout ${TIMEOUT}s)"
 t2=$(date +%s)
-set +e
-# TCG explicitly: KVM on these hosts cannot boot a stock kernel.
-timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max -m 2048 -smp 2 \
-	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
-	-kernel "$CACHE/vmlinuz" -initrd "$WORK/initrd.cpio" \
-	-append "console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 quiet loglevel=3 systemd.show_status=0 tsc=reliable no_timer_check" \
-	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG" |
-	grep --line-buffered -E '^(ok|not ok|#) '
-set -e
+vm_boot "$TIMEOUT" 2048 2 "$CACHE/vmlinuz" "$WORK/initrd.cpio" \
+	"console=ttyS0 rdinit=/lib/systemd/systemd panic=-1 quiet loglevel=3 systemd.show_status=0 tsc=reliable no_timer_check" \
+	"$LOG"
 t_vm=$(($(date +%s) - t2))
 
-passed=$(grep -c '^ok - ' "$LOG" || true)
-failed=$(grep -c '^not ok - ' "$LOG" || true)
-if ! grep -q 'TAPMEET-VM-END' "$LOG"; then
-	if ! grep -q 'TAPMEET-VM-BEGIN' "$LOG"; then
-		echo "not ok - the VM did not reach the test (last console lines below)"
-	else
-		echo "not ok - the VM did not finish the test within ${TIMEOUT}s (last console lines below)"
-	fi
-	tail -n 40 "$LOG" | sed 's/^/#   /'
-	failed=$((failed + 1))
-fi
+vm_result "$LOG" TAPMEET-VM "$TIMEOUT" 40
+passed=$vm_passed
+failed=$vm_failed
 [ -n "${TAPMEET_VM_KEEP:-}" ] && cp "$LOG" "$TOP/build/vm-systemd.console.log" 2>/dev/null
 log "deb ${t_deb}s, cache ${t_cache}s, VM ${t_vm}s, total $(($(date +%s) - t0))s"
 echo "$passed passed, $failed failed"
