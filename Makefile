@@ -55,21 +55,26 @@ ALL_CFLAGS  = $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) $(DEFS) -Iinclude $(PKG_CF
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread -lm
 
-# core/: pure code (no I/O). lib/: shared by daemon and CLI. drivers/: one file per backend.
+# core/: pure code (no I/O). store/: the one owner of the database. lib/: the
+# rest shared by daemon and CLI. drivers/: one file per backend. cli/: the
+# query tool, whose parsers (CLI_LIB_SRC) the unit tests link too.
 CORE_SRC    = $(wildcard core/*.c)
+STORE_SRC   = $(wildcard store/*.c)
 LIB_SRC     = $(wildcard lib/*.c)
 DRIVER_SRC  = drivers/reader_sim.c drivers/leds_sim.c drivers/leds_none.c drivers/registry.c \
 	      $(if $(HAVE_LIBNFC),drivers/reader_libnfc.c) $(if $(HAVE_GPIOD),drivers/leds_gpiod.c)
 DAEMON_SRC  = $(wildcard daemon/*.c)
-CLI_SRC     = $(wildcard cli/*.c)
+CLI_LIB_SRC = cli/csv.c cli/timearg.c cli/vcard.c
+CLI_SRC     = $(filter-out $(CLI_LIB_SRC),$(wildcard cli/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-COMMON_OBJ = $(call obj,$(CORE_SRC) $(LIB_SRC))
+COMMON_OBJ = $(call obj,$(CORE_SRC) $(STORE_SRC) $(LIB_SRC))
 DRIVER_OBJ = $(call obj,$(filter $(wildcard drivers/*.c),$(DRIVER_SRC)))
 DAEMON_OBJ = $(call obj,$(DAEMON_SRC))
 CLI_OBJ    = $(call obj,$(CLI_SRC))
+CLI_LIB_OBJ = $(call obj,$(CLI_LIB_SRC))
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 EMU_BIN    = $(BUILD)/tests/pn532emu
 EMU_SRC    = $(wildcard tests/pn532emu/*.c)
@@ -86,9 +91,17 @@ $(shell mkdir -p $(BUILD); echo '$(ALL_CFLAGS)' | cmp -s - $(FLAGS_STAMP) || ech
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) $(PRIVATE_INC) -c -o $@ $<
+
+# Unit tests see the private headers of what they test.
+$(BUILD)/obj/tests/unit/%.o: PRIVATE_INC = -Icli -Istore
 
 $(BUILD)/libtapmeet.a: $(COMMON_OBJ) $(DRIVER_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
+
+$(BUILD)/libtapmeet-cli.a: $(CLI_LIB_OBJ)
 	@rm -f $@
 	@echo "  AR      $@"
 	@ar rcs $@ $^
@@ -97,11 +110,11 @@ $(BUILD)/tapmeetd: $(DAEMON_OBJ) $(BUILD)/libtapmeet.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tapmeet: $(CLI_OBJ) $(BUILD)/libtapmeet.a
+$(BUILD)/tapmeet: $(CLI_OBJ) $(BUILD)/libtapmeet-cli.a $(BUILD)/libtapmeet.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libtapmeet.a
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libtapmeet-cli.a $(BUILD)/libtapmeet.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)

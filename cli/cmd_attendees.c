@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 
 #include "tapmeet/badge.h"
-#include "tapmeet/cli_csv.h"
+#include "csv.h"
 
 static const char usage[] =
 	"usage: tapmeet attendees import FILE.csv\n"

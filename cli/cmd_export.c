@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "tapmeet/cli_vcard.h"
+#include "vcard.h"
 
 static const char usage[] =
 	"usage: tapmeet export gexf|graphml|dot|csv|tij\n"

@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "tapmeet/cli_timearg.h"
+#include "timearg.h"
 
 static const char usage[] =
 	"usage: tapmeet meetings [--since T] [--until T] [--badge UID] [--person NAME|UID]\n"

@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "tapmeet/cli_timearg.h"
+#include "timearg.h"
 
 static const char usage[] =
 	"usage: tapmeet status [--station ID] [--format FMT]\n"

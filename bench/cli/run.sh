@@ -20,9 +20,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 GEN=$CACHE/cli-gen
-cc -std=gnu11 -O2 -Wall -Wextra -I"$ROOT/include" -o "$GEN" "$HERE/gen.c" "$ROOT/lib/schema.c" \
+cc -std=gnu11 -O2 -Wall -Wextra -I"$ROOT/include" -o "$GEN" "$HERE/gen.c" "$ROOT/store/schema.c" \
 	$(pkg-config --cflags --libs sqlite3)
-VER=$("$GEN" --version)-$(sha1sum "$ROOT/lib/schema.c" | cut -c1-8)
+VER=$("$GEN" --version)-$(sha1sum "$ROOT/store/schema.c" | cut -c1-8)
 
 db_for() { # db_for NAME ARGS...: the cached database, generated when missing
 	local name=$1 db="$CACHE/cli-$1-v$VER.db"
@@ -94,7 +94,7 @@ else
 fi
 bench_db "synthetic 1M meetings" "$(db_for big synthetic 1000000 20000 50 3)"
 
-# Schema migration 2 (lib/schema.c) adds indexes for the CLI; a database the
+# Schema migration 2 (store/schema.c) adds indexes for the CLI; a database the
 # daemon has not migrated yet must still work, only slower: the same database
 # at schema version 1.
 BIG=$(db_for big synthetic 1000000 20000 50 3)

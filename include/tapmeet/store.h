@@ -1,4 +1,4 @@
-/* The meeting log, on SQLite. Schema and migrations in lib/schema.c,
+/* The meeting log, on SQLite. Schema and migrations in store/schema.c,
  * documented in docs/schema.md.
  *
  * All functions return 0 or a negative errno: -EBUSY (locked longer than the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration tests of the tapmeet CLI: tests/cli/run.sh BUILD_DIR
-# Builds a database with known contents (the schema from lib/schema.c, then
+# Builds a database with known contents (the schema from store/schema.c, then
 # tests/cli/fixture.sql, then `tapmeet attendees import`), runs every
 # subcommand in every format and compares with tests/cli/expected/ exactly;
 # parses exports back. REGEN=1 rewrites the expected files (review the diff!).
@@ -40,7 +40,7 @@ CONF=$TMP/empty.conf
 tm() { "$TAPMEET" --db "$DB" --config "$CONF" "$@"; }
 
 new_db() { # new_db PATH: the schema, in WAL mode like the daemon's
-	{ python3 "$HERE/schema.py" "$ROOT/lib/schema.c"; echo "PRAGMA journal_mode = WAL;"; } |
+	{ python3 "$HERE/schema.py" "$ROOT/store/schema.c"; echo "PRAGMA journal_mode = WAL;"; } |
 		sqlite3 "$1" >/dev/null
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints the SQL of every migration in lib/schema.c, then the PRAGMA
+"""Prints the SQL of every migration in store/schema.c, then the PRAGMA
 user_version it leads to: tests build databases exactly as the daemon would."""
 import re
 import sys

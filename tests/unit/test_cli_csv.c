@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "tapmeet/cli_csv.h"
+#include "csv.h"
 
 static void test_quoting_and_lines(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "tapmeet/cli_timearg.h"
+#include "timearg.h"
 
 #define NOW 1795780800000LL /* 2026-11-27T12:00:00Z */
 #define H (3600 * 1000LL)

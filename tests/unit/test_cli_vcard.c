@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "tapmeet/cli_vcard.h"
+#include "vcard.h"
 
 static char *render(const char *name, const char *value)
 {

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "tapmeet/schema.h"
+#include "schema.h"
 #include "tapmeet/store.h"
 
 struct fixture {

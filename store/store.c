@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tapmeet/schema.h"
+#include "schema.h"
 
 struct tm_store {
 	sqlite3 *db;

@@ -2,7 +2,7 @@
  * at PRAGMA user_version N-1 to N; they run in one transaction each on open.
  * Never edit a released migration: add the next one. docs/schema.md
  * explains every table. */
-#include "tapmeet/schema.h"
+#include "schema.h"
 
 #include <stddef.h>
 

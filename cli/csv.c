@@ -1,6 +1,6 @@
 /* Reads from memory: attendee lists are small, and a whole buffer makes line
  * counting across quoted newlines straightforward. */
-#include "tapmeet/cli_csv.h"
+#include "csv.h"
 
 #include <errno.h>
 #include <stdint.h>

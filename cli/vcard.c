@@ -1,6 +1,6 @@
 /* Folding counts octets, not characters, as RFC 6350 does; a fold inside a
  * multi-byte character would leave both halves invalid UTF-8. */
-#include "tapmeet/cli_vcard.h"
+#include "vcard.h"
 
 #include <errno.h>
 #include <stdbool.h>

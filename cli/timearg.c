@@ -1,6 +1,6 @@
 /* Bare dates and clock times are local, as an organizer standing in the hall
  * types them; only an explicit Z or offset means otherwise. */
-#include "tapmeet/cli_timearg.h"
+#include "timearg.h"
 
 #include <ctype.h>
 #include <errno.h>
