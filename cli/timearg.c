@@ -78,6 +78,25 @@ static int digits(const char **p, int n, int *value)
 	return 0;
 }
 
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Every form (date, local time, Z, offset) goes through this, before
+ * timegm() or mktime() could quietly turn 02-30 into 03-02 or 24:00 into
+ * the next day. No leap seconds: 23:59:60 is refused. */
+static bool valid_date_time(int y, int mo, int d, int h, int mi, int s)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (mo < 1 || mo > 12 || d < 1)
+		return false;
+	if (d > mdays[mo - 1] + (mo == 2 && leap_year(y)))
+		return false;
+	return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
+}
+
 static int parse_iso(const char *p, bool end, int64_t *out)
 {
 	struct tm tm = { 0 };
@@ -128,7 +147,7 @@ static int parse_iso(const char *p, bool end, int64_t *out)
 	}
 	if (*p)
 		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+	if (!valid_date_time(y, mo, d, h, mi, s))
 		return -EINVAL;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -145,7 +164,7 @@ static int parse_iso(const char *p, bool end, int64_t *out)
 	t = mktime(&tm);
 	if (t == (time_t)-1)
 		return -EINVAL;
-	if (tm.tm_mday != d) /* mktime normalised an impossible date such as 02-30 */
+	if (tm.tm_mday != d) /* a DST gap pushed the time into another day */
 		return -EINVAL;
 	*out = (int64_t)t * 1000 + ms;
 	if (!has_time && end)

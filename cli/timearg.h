@@ -11,6 +11,8 @@
  * "2026-11-26 10:00:05.250", local unless followed by "Z" or "+01:00".
  * A bare date, "today" or "yesterday" given as an upper bound (end = true)
  * means the end of that day, so --since D --until D covers day D.
+ * A day its month does not have (2026-02-30, 2027-02-29), 24:00, minute 60
+ * and second 60 are refused in every form, never rolled over.
  * Returns 0 and ms since the epoch in *out, or -EINVAL. */
 int tm_cli_parse_time(const char *text, int64_t now_ms, bool end, int64_t *out);
 
