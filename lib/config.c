@@ -91,23 +91,32 @@ struct key {
 	size_t size;          /* strings */
 	const char *choices;  /* K_CHOICE: "a|b|c" */
 	int64_t min_ms, max_ms; /* durations */
+	const char *why;        /* durations: why the range, said in the error */
 };
 
 #define OFF(field) offsetof(struct tm_config, field)
-#define STR(sec, key, field) { sec, key, K_STRING, OFF(field), sizeof(((struct tm_config *)0)->field), NULL, 0, 0 }
-#define BOOL(sec, key, field) { sec, key, K_BOOL, OFF(field), 0, NULL, 0, 0 }
-#define DUR(sec, key, field, lo, hi) { sec, key, K_DURATION, OFF(field), 0, NULL, lo, hi }
-#define CHOICE(sec, key, field, list) { sec, key, K_CHOICE, OFF(field), sizeof(((struct tm_config *)0)->field), list, 0, 0 }
+#define STR(sec, key, field) { sec, key, K_STRING, OFF(field), sizeof(((struct tm_config *)0)->field), NULL, 0, 0, NULL }
+#define BOOL(sec, key, field) { sec, key, K_BOOL, OFF(field), 0, NULL, 0, 0, NULL }
+#define DUR(sec, key, field, lo, hi) { sec, key, K_DURATION, OFF(field), 0, NULL, lo, hi, NULL }
+#define DUR_WHY(sec, key, field, lo, hi, why) { sec, key, K_DURATION, OFF(field), 0, NULL, lo, hi, why }
+#define CHOICE(sec, key, field, list) { sec, key, K_CHOICE, OFF(field), sizeof(((struct tm_config *)0)->field), list, 0, 0, NULL }
+
+/* The event loop waits while a write waits for a lock, and the unit's
+ * WatchdogSec is 30s: a third of it leaves room for the commit itself and
+ * for a stop that comes meanwhile. */
+#define BUSY_TIMEOUT_MAX_MS 10000
 
 static const struct key keys[] = {
-	{ "station", "id", K_STATION_ID, OFF(station_id), sizeof(((struct tm_config *)0)->station_id), NULL, 0, 0 },
+	{ "station", "id", K_STATION_ID, OFF(station_id), sizeof(((struct tm_config *)0)->station_id), NULL, 0, 0, NULL },
 	STR("station", "name", station_name),
 	CHOICE("reader", "driver", reader_driver, "libnfc|sim"),
 	STR("reader", "device", reader_device),
 	STR("reader", "sim_path", reader_sim_path),
 	DUR("reader", "poll_interval", reader_poll_ms, 10, 5000),
 	STR("store", "path", store_path),
-	DUR("store", "busy_timeout", store_busy_timeout_ms, 0, 600000),
+	DUR_WHY("store", "busy_timeout", store_busy_timeout_ms, 0, BUSY_TIMEOUT_MAX_MS,
+		"a write waiting longer than that keeps a stop waiting and outlives the "
+		"service's 30 s watchdog"),
 	DUR("store", "retry_interval", store_retry_ms, 100, 600000),
 	DUR("pairing", "window", pairing.window_ms, 1000, 600000),
 	DUR("pairing", "repeat_guard", pairing.repeat_guard_ms, 0, 86400000),
@@ -117,9 +126,9 @@ static const struct key keys[] = {
 	CHOICE("leds", "driver", leds_driver, "gpiod|sim|none"),
 	BOOL("leds", "required", leds_required),
 	STR("leds", "chip", leds_chip),
-	{ "leds", "wiring", K_WIRING, OFF(leds_wiring), 0, NULL, 0, 0 },
+	{ "leds", "wiring", K_WIRING, OFF(leds_wiring), 0, NULL, 0, 0, NULL },
 	BOOL("leds", "color", leds_color),
-	{ "log", "level", K_LEVEL, OFF(log_level), sizeof(((struct tm_config *)0)->log_level), NULL, 0, 0 },
+	{ "log", "level", K_LEVEL, OFF(log_level), sizeof(((struct tm_config *)0)->log_level), NULL, 0, 0, NULL },
 	STR("privacy", "uid_key", privacy_uid_key),
 };
 
@@ -214,8 +223,9 @@ static int set_key(struct parse_state *st, const struct key *k, const char *valu
 			return fail(st, "[%s] %s = '%s' is not a duration (e.g. 8s, 500ms, 2m)",
 				    k->section, k->name, value);
 		if (ms < k->min_ms || ms > k->max_ms)
-			return fail(st, "[%s] %s = %s is out of range (%lldms to %lldms)", k->section,
-				    k->name, value, (long long)k->min_ms, (long long)k->max_ms);
+			return fail(st, "[%s] %s = %s is out of range (%lldms to %lldms%s%s)",
+				    k->section, k->name, value, (long long)k->min_ms,
+				    (long long)k->max_ms, k->why ? ": " : "", k->why ? k->why : "");
 		*(int64_t *)(void *)field = ms;
 		return 1;
 	}

@@ -92,6 +92,11 @@ static void invalid_files_name_file_and_line(void **state)
 		{ "[station]\nthis line has no equals sign\n", "test.conf:2: syntax error" },
 		{ "[privacy]\nuid_key = short\n", "[privacy] uid_key must be at least 16 characters" },
 		{ "[log]\nlevel = loud\n", "test.conf:2: [log] level = 'loud'" },
+		{ "[store]\nbusy_timeout = 60s\n",
+		  "test.conf:2: [store] busy_timeout = 60s is out of range (0ms to 10000ms: a write "
+		  "waiting longer than that keeps a stop waiting and outlives the service's 30 s "
+		  "watchdog)" },
+		{ "[store]\nbusy_timeout = 10001ms\n", "test.conf:2: [store] busy_timeout = 10001ms is out of range" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -102,6 +107,19 @@ static void invalid_files_name_file_and_line(void **state)
 		if (!strstr(err, cases[i].expect))
 			fail_msg("case %zu: got \"%s\", expected \"%s\"", i, err, cases[i].expect);
 	}
+}
+
+/* At most a third of the unit's WatchdogSec=30s; 10s itself is fine. */
+static void busy_timeout_up_to_ten_seconds(void **state)
+{
+	struct tm_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load(&cfg, "[store]\nbusy_timeout = 10s\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.store_busy_timeout_ms, 10000);
+	assert_int_equal(load(&cfg, "[store]\nbusy_timeout = 0\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.store_busy_timeout_ms, 0);
 }
 
 static void missing_file_is_an_errno(void **state)
@@ -137,6 +155,7 @@ int main(void)
 		cmocka_unit_test(defaults_are_documented_values),
 		cmocka_unit_test(full_valid_file),
 		cmocka_unit_test(invalid_files_name_file_and_line),
+		cmocka_unit_test(busy_timeout_up_to_ten_seconds),
 		cmocka_unit_test(missing_file_is_an_errno),
 		cmocka_unit_test(durations),
 	};
