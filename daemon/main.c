@@ -107,7 +107,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		char leds[PATH_MAX + 512];
+
 		printf("%s: ok\n", config_path);
+		tm_config_format_leds(&cfg, leds, sizeof(leds));
+		printf("%s\n", leds);
 		return 0;
 	}
 	tm_log_set_level(tm_log_level_parse(cfg.log_level));

@@ -29,6 +29,9 @@ bool tm_station_id_valid(const char *id)
 	return true;
 }
 
+static void resolve_lines(struct tm_config *cfg, const char *const values[],
+			  const bool active_low[]);
+
 void tm_config_defaults(struct tm_config *cfg)
 {
 	char host[64] = "";
@@ -49,6 +52,7 @@ void tm_config_defaults(struct tm_config *cfg)
 	snprintf(cfg->leds_driver, sizeof(cfg->leds_driver), "gpiod");
 	snprintf(cfg->leds_chip, sizeof(cfg->leds_chip), "gpiochip0");
 	cfg->leds_wiring = TM_WIRING_SEPARATE;
+	resolve_lines(cfg, NULL, NULL);
 	cfg->leds_color = true;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 }
@@ -132,9 +136,111 @@ static const struct key keys[] = {
 	STR("privacy", "uid_key", privacy_uid_key),
 };
 
-/* Line keys depend on the wiring: separate LEDs use green/amber/red,
- * an RGB LED red/green/blue; both may have a buzzer. */
-static const char *const line_keys[] = { "green", "amber", "red", "blue", "buzzer" };
+/* --- the LED line keys ----------------------------------------------------
+ * The one rule for them (docs/leds-hardware.md describes it): a key that the
+ * wiring uses and the file leaves unset takes its default below, each line on
+ * its own, whatever the other keys say; a key set to an empty value or to
+ * "none" means that light is not connected; a key that the wiring does not
+ * use is an error. Separate LEDs: green, amber, red (GPIO17, 27, 22). One RGB
+ * LED: red, green, blue (GPIO22, 17, 27). The buzzer has no default. */
+#define NO_LINE (-1)
+
+_Static_assert(TM_WIRING_SEPARATE == 0 && TM_WIRING_RGB == 1, "line_keys is indexed by wiring");
+
+static const struct line_key {
+	const char *name;
+	int slot[2];            /* index into cfg->lines, by wiring; NO_LINE: not used */
+	const char *fallback[2]; /* the default, by wiring; NULL: not connected */
+} line_keys[] = {
+	/*           separate rgb            separate  rgb */
+	{ "green",  { 0,       1 },       { "GPIO17", "GPIO17" } },
+	{ "amber",  { 1,       NO_LINE }, { "GPIO27", NULL } },
+	{ "red",    { 2,       0 },       { "GPIO22", "GPIO22" } },
+	{ "blue",   { NO_LINE, 2 },       { NULL,     "GPIO27" } },
+	{ "buzzer", { 3,       3 },       { NULL,     NULL } },
+};
+
+#define N_LINE_KEYS (sizeof(line_keys) / sizeof(line_keys[0]))
+
+static const char *wiring_name(enum tm_wiring wiring)
+{
+	return wiring == TM_WIRING_RGB ? "rgb" : "separate";
+}
+
+static bool line_not_connected(const char *value)
+{
+	return value[0] == '\0' || strcasecmp(value, "none") == 0;
+}
+
+/* Fills cfg->lines from the table: values[i] is what the file gave for
+ * line_keys[i] (NULL: unset, so the default), active_low[i] likewise. */
+static void resolve_lines(struct tm_config *cfg, const char *const values[],
+			  const bool active_low[])
+{
+	unsigned w = cfg->leds_wiring == TM_WIRING_RGB ? 1 : 0;
+
+	memset(cfg->lines, 0, sizeof(cfg->lines));
+	for (size_t i = 0; i < N_LINE_KEYS; i++) {
+		int slot = line_keys[i].slot[w];
+		const char *v = values && values[i] ? values[i] : line_keys[i].fallback[w];
+
+		if (slot == NO_LINE)
+			continue;
+		if (v && !line_not_connected(v))
+			snprintf(cfg->lines[slot].name, TM_NAME_MAX, "%s", v);
+		cfg->lines[slot].active_low = active_low && active_low[i];
+	}
+}
+
+/* The GPIO number a line value names, or -1 for another name: "17" is an
+ * offset, and on a Pi the device tree names offset n "GPIOn", so "GPIO17"
+ * is the same line. */
+static long gpio_number(const char *name)
+{
+	if (strncmp(name, "GPIO", 4) == 0)
+		name += 4;
+	if (name[0] == '\0' || strlen(name) > 6 || strspn(name, "0123456789") != strlen(name))
+		return -1;
+	return strtol(name, NULL, 10);
+}
+
+static bool same_gpio(const char *a, const char *b)
+{
+	long na = gpio_number(a), nb = gpio_number(b);
+
+	if (na >= 0 || nb >= 0)
+		return na == nb;
+	return strcmp(a, b) == 0;
+}
+
+int tm_config_format_leds(const struct tm_config *cfg, char *buf, size_t size)
+{
+	unsigned w = cfg->leds_wiring == TM_WIRING_RGB ? 1 : 0;
+	size_t used = 0;
+	int n;
+
+	n = snprintf(buf, size, "leds: driver=%s chip=%s wiring=%s", cfg->leds_driver,
+		     cfg->leds_chip, wiring_name(cfg->leds_wiring));
+	if (n < 0)
+		return n;
+	used = (size_t)n;
+	for (int slot = 0; slot < TM_LINES_MAX; slot++) {
+		for (size_t i = 0; i < N_LINE_KEYS; i++) {
+			const struct tm_config_line *line = &cfg->lines[slot];
+
+			if (line_keys[i].slot[w] != slot)
+				continue;
+			n = snprintf(used < size ? buf + used : NULL, used < size ? size - used : 0,
+				     " %s=%s%s", line_keys[i].name,
+				     line->name[0] ? line->name : "(not connected)",
+				     line->name[0] && line->active_low ? "(active-low)" : "");
+			if (n < 0)
+				return n;
+			used += (size_t)n;
+		}
+	}
+	return (int)used;
+}
 
 struct parse_state {
 	struct tm_config *cfg;
@@ -144,10 +250,10 @@ struct parse_state {
 	bool failed;
 	/* Which keys were set, to refuse a key given twice. */
 	bool seen[sizeof(keys) / sizeof(keys[0])];
-	bool line_seen[5][2];
-	const char *line_value[5];
-	char line_store[5][TM_NAME_MAX];
-	bool line_active_low[5];
+	bool line_seen[N_LINE_KEYS][2];
+	const char *line_value[N_LINE_KEYS];
+	char line_store[N_LINE_KEYS][TM_NAME_MAX];
+	bool line_active_low[N_LINE_KEYS];
 };
 
 static bool parse_bool(const char *v, bool *out)
@@ -255,12 +361,12 @@ static int set_key(struct parse_state *st, const struct key *k, const char *valu
 
 static int set_line_key(struct parse_state *st, const char *name, const char *value)
 {
-	for (size_t i = 0; i < sizeof(line_keys) / sizeof(line_keys[0]); i++) {
-		size_t n = strlen(line_keys[i]);
-		bool active_low_key = strncmp(name, line_keys[i], n) == 0 &&
+	for (size_t i = 0; i < N_LINE_KEYS; i++) {
+		size_t n = strlen(line_keys[i].name);
+		bool active_low_key = strncmp(name, line_keys[i].name, n) == 0 &&
 				      strcmp(name + n, "_active_low") == 0;
 
-		if (strcmp(name, line_keys[i]) == 0) {
+		if (strcmp(name, line_keys[i].name) == 0) {
 			if (st->line_seen[i][0])
 				return fail(st, "[leds] %s is set twice", name);
 			st->line_seen[i][0] = true;
@@ -318,41 +424,52 @@ static bool key_was_set(const struct parse_state *st, const char *section, const
 	return false;
 }
 
+/* The LED lines by the table above; then no two lights on one GPIO. */
+static int check_lines(struct parse_state *st)
+{
+	struct tm_config *cfg = st->cfg;
+	unsigned w = cfg->leds_wiring == TM_WIRING_RGB ? 1 : 0;
+
+	for (size_t i = 0; i < N_LINE_KEYS; i++) {
+		if (line_keys[i].slot[w] != NO_LINE)
+			continue;
+		if (st->line_value[i] || st->line_seen[i][1]) {
+			fail(st, "[leds] %s is not used with wiring = %s",
+			     line_keys[i].name, wiring_name(cfg->leds_wiring));
+			return -EINVAL;
+		}
+	}
+	resolve_lines(cfg, st->line_value, st->line_active_low);
+	for (size_t i = 0; i < N_LINE_KEYS; i++) {
+		int a = line_keys[i].slot[w];
+
+		if (a == NO_LINE || !cfg->lines[a].name[0])
+			continue;
+		for (size_t j = i + 1; j < N_LINE_KEYS; j++) {
+			int b = line_keys[j].slot[w];
+
+			if (b == NO_LINE || !cfg->lines[b].name[0] ||
+			    !same_gpio(cfg->lines[a].name, cfg->lines[b].name))
+				continue;
+			fail(st,
+			     "[leds] %s = %s%s and %s = %s%s name the same GPIO; set one to another "
+			     "line, or to none",
+			     line_keys[i].name, cfg->lines[a].name,
+			     st->line_value[i] ? "" : " (its default)", line_keys[j].name,
+			     cfg->lines[b].name, st->line_value[j] ? "" : " (its default)");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Rules that involve several keys, checked once the whole file is read. */
 static int check_whole(struct parse_state *st)
 {
 	struct tm_config *cfg = st->cfg;
-	static const int separate_map[] = { 0, 1, 2, -1, 3 }; /* green amber red blue buzzer */
-	static const int rgb_map[] = { 1, -1, 0, 2, 3 };
-	const int *map = cfg->leds_wiring == TM_WIRING_RGB ? rgb_map : separate_map;
-	bool any_line = false;
 
-	for (size_t i = 0; i < 5; i++) {
-		if (!st->line_value[i] && !st->line_seen[i][1])
-			continue;
-		if (map[i] < 0) {
-			fail(st, "[leds] %s is not used with wiring = %s", line_keys[i],
-			     cfg->leds_wiring == TM_WIRING_RGB ? "rgb" : "separate");
-			return -EINVAL;
-		}
-		if (st->line_value[i]) {
-			snprintf(cfg->lines[map[i]].name, TM_NAME_MAX, "%s", st->line_value[i]);
-			any_line = true;
-		}
-		cfg->lines[map[i]].active_low = st->line_active_low[i];
-	}
-	if (strcmp(cfg->leds_driver, "gpiod") == 0 && !any_line) {
-		/* Raspberry Pi defaults: BCM 17, 27, 22 for green, amber, red. */
-		if (cfg->leds_wiring == TM_WIRING_RGB) {
-			snprintf(cfg->lines[0].name, TM_NAME_MAX, "GPIO22");
-			snprintf(cfg->lines[1].name, TM_NAME_MAX, "GPIO17");
-			snprintf(cfg->lines[2].name, TM_NAME_MAX, "GPIO27");
-		} else {
-			snprintf(cfg->lines[0].name, TM_NAME_MAX, "GPIO17");
-			snprintf(cfg->lines[1].name, TM_NAME_MAX, "GPIO27");
-			snprintf(cfg->lines[2].name, TM_NAME_MAX, "GPIO22");
-		}
-	}
+	if (check_lines(st) < 0)
+		return -EINVAL;
 	if (cfg->pairing.hurry_ms >= cfg->pairing.window_ms && !key_was_set(st, "pairing", "hurry")) {
 		/* A short window with the default hurry: hurry for its last quarter. */
 		cfg->pairing.hurry_ms = cfg->pairing.window_ms / 4;

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tapmeet/engine.h"
@@ -17,7 +18,7 @@
 #define TM_NAME_MAX 64
 
 struct tm_config_line {
-	char name[TM_NAME_MAX]; /* offset ("17") or line name ("GPIO17"); empty = unused */
+	char name[TM_NAME_MAX]; /* offset ("17") or line name ("GPIO17"); empty = not connected */
 	bool active_low;
 };
 
@@ -58,6 +59,14 @@ int tm_config_load(struct tm_config *cfg, const char *path, char *err, size_t er
 /* Same, from a string; `name` is used in messages. */
 int tm_config_load_string(struct tm_config *cfg, const char *text, const char *name, char *err,
 			  size_t err_size);
+
+/* The LED settings as resolved (defaults filled in, see lib/config.c), on one
+ * line for `tapmeetd --check-config`, without a newline:
+ *   leds: driver=gpiod chip=gpiochip0 wiring=separate green=GPIO17
+ *   amber=GPIO27 red=GPIO22 buzzer=(not connected)
+ * (one line; an active-low light shows as GPIO17(active-low)). Returns the
+ * length it needs, as snprintf does. */
+int tm_config_format_leds(const struct tm_config *cfg, char *buf, size_t size);
 
 /* Parses durations such as "8", "8s", "1.5s", "500ms", "2m": returns ms or -EINVAL. */
 int64_t tm_parse_duration_ms(const char *text);

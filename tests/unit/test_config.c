@@ -92,6 +92,14 @@ static void invalid_files_name_file_and_line(void **state)
 		{ "[station]\nthis line has no equals sign\n", "test.conf:2: syntax error" },
 		{ "[privacy]\nuid_key = short\n", "[privacy] uid_key must be at least 16 characters" },
 		{ "[log]\nlevel = loud\n", "test.conf:2: [log] level = 'loud'" },
+		{ "[leds]\nblue = GPIO5\n", "test.conf: [leds] blue is not used with wiring = separate" },
+		{ "[leds]\nblue = none\n", "test.conf: [leds] blue is not used with wiring = separate" },
+		{ "[leds]\nwiring = rgb\namber_active_low = true\n", "test.conf: [leds] amber is not used with wiring = rgb" },
+		{ "[leds]\nbuzzer = GPIO17\n",
+		  "test.conf: [leds] green = GPIO17 (its default) and buzzer = GPIO17 name the same GPIO" },
+		{ "[leds]\nred = 27\n", "test.conf: [leds] amber = GPIO27 (its default) and red = 27 name the same GPIO" },
+		{ "[leds]\ngreen = GPIO5\namber = GPIO5\nred = none\n", "test.conf: [leds] green = GPIO5 and amber = GPIO5" },
+		{ "[leds]\nwiring = rgb\nbuzzer = GPIO22\n", "test.conf: [leds] red = GPIO22 (its default) and buzzer" },
 		{ "[store]\nbusy_timeout = 60s\n",
 		  "test.conf:2: [store] busy_timeout = 60s is out of range (0ms to 10000ms: a write "
 		  "waiting longer than that keeps a stop waiting and outlives the service's 30 s "
@@ -107,6 +115,101 @@ static void invalid_files_name_file_and_line(void **state)
 		if (!strstr(err, cases[i].expect))
 			fail_msg("case %zu: got \"%s\", expected \"%s\"", i, err, cases[i].expect);
 	}
+}
+
+static void assert_lines(const struct tm_config *cfg, const char *l0, const char *l1,
+			 const char *l2, const char *l3)
+{
+	assert_string_equal(cfg->lines[0].name, l0);
+	assert_string_equal(cfg->lines[1].name, l1);
+	assert_string_equal(cfg->lines[2].name, l2);
+	assert_string_equal(cfg->lines[3].name, l3);
+}
+
+/* Each line takes its default on its own: setting one key leaves the others'. */
+static void led_lines_default_per_line(void **state)
+{
+	struct tm_config cfg;
+	char err[256];
+
+	(void)state;
+	tm_config_defaults(&cfg);
+	assert_lines(&cfg, "GPIO17", "GPIO27", "GPIO22", "");
+	/* separate: green, amber, red, buzzer */
+	assert_int_equal(load(&cfg, "[leds]\nbuzzer = GPIO18\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO17", "GPIO27", "GPIO22", "GPIO18");
+	assert_int_equal(load(&cfg, "[leds]\nred = 5\nred_active_low = true\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO17", "GPIO27", "5", "");
+	assert_true(cfg.lines[2].active_low);
+	assert_false(cfg.lines[0].active_low);
+	/* Not only with the gpiod driver: the rule does not depend on it. */
+	assert_int_equal(load(&cfg, "[leds]\ndriver = sim\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO17", "GPIO27", "GPIO22", "");
+}
+
+static void led_line_none_disconnects_only_that_light(void **state)
+{
+	struct tm_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load(&cfg, "[leds]\namber = none\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO17", "", "GPIO22", "");
+	assert_int_equal(load(&cfg, "[leds]\namber =\nbuzzer = GPIO23\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO17", "", "GPIO22", "GPIO23");
+	assert_int_equal(load(&cfg, "[leds]\ngreen = None\nred = none\nbuzzer = none\n", err,
+			      sizeof(err)),
+			 0);
+	assert_lines(&cfg, "", "GPIO27", "", "");
+	/* Two lights "not connected" do not clash. */
+	assert_int_equal(load(&cfg, "[leds]\ngreen = none\namber = none\nred = none\n", err,
+			      sizeof(err)),
+			 0);
+	assert_lines(&cfg, "", "", "", "");
+}
+
+static void led_lines_rgb_defaults_per_line(void **state)
+{
+	struct tm_config cfg;
+	char err[256];
+
+	(void)state;
+	/* rgb: red, green, blue, buzzer */
+	assert_int_equal(load(&cfg, "[leds]\nwiring = rgb\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO22", "GPIO17", "GPIO27", "");
+	assert_int_equal(load(&cfg, "[leds]\nwiring = rgb\nred = GPIO5\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO5", "GPIO17", "GPIO27", "");
+	assert_int_equal(load(&cfg, "[leds]\nwiring = rgb\nblue = none\nbuzzer = 23\n", err,
+			      sizeof(err)),
+			 0);
+	assert_lines(&cfg, "GPIO22", "GPIO17", "", "23");
+	/* The wiring key may come after the line keys. */
+	assert_int_equal(load(&cfg, "[leds]\ngreen = GPIO6\nwiring = rgb\n", err, sizeof(err)), 0);
+	assert_lines(&cfg, "GPIO22", "GPIO6", "GPIO27", "");
+}
+
+static void led_lines_formatted_for_check_config(void **state)
+{
+	struct tm_config cfg;
+	char err[256], line[256];
+	const char *rgb = "leds: driver=gpiod chip=pinctrl-rp1 wiring=rgb red=GPIO22(active-low) "
+			  "green=GPIO17 blue=(not connected) buzzer=GPIO23";
+
+	(void)state;
+	assert_int_equal(load(&cfg, "[leds]\n", err, sizeof(err)), 0);
+	tm_config_format_leds(&cfg, line, sizeof(line));
+	assert_string_equal(line, "leds: driver=gpiod chip=gpiochip0 wiring=separate green=GPIO17 "
+				  "amber=GPIO27 red=GPIO22 buzzer=(not connected)");
+	assert_int_equal(load(&cfg,
+			      "[leds]\nchip = pinctrl-rp1\nwiring = rgb\nblue = none\n"
+			      "buzzer = GPIO23\nred_active_low = true\n",
+			      err, sizeof(err)),
+			 0);
+	assert_int_equal(tm_config_format_leds(&cfg, line, sizeof(line)), (int)strlen(rgb));
+	assert_string_equal(line, rgb);
+	/* Cut short like snprintf, and says how much it needed. */
+	assert_int_equal(tm_config_format_leds(&cfg, line, 10), (int)strlen(rgb));
+	assert_string_equal(line, "leds: dri");
 }
 
 /* At most a third of the unit's WatchdogSec=30s; 10s itself is fine. */
@@ -156,6 +259,10 @@ int main(void)
 		cmocka_unit_test(full_valid_file),
 		cmocka_unit_test(invalid_files_name_file_and_line),
 		cmocka_unit_test(busy_timeout_up_to_ten_seconds),
+		cmocka_unit_test(led_lines_default_per_line),
+		cmocka_unit_test(led_line_none_disconnects_only_that_light),
+		cmocka_unit_test(led_lines_rgb_defaults_per_line),
+		cmocka_unit_test(led_lines_formatted_for_check_config),
 		cmocka_unit_test(missing_file_is_an_errno),
 		cmocka_unit_test(durations),
 	};
