@@ -53,7 +53,7 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS  = $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) \
 	      -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lpthread -lm
+LIBS        = $(PKG_LIBS) -lunistring -lpthread -lm
 
 # core/: pure code (no I/O). store/: the one owner of the database. lib/: the
 # rest shared by daemon and CLI. drivers/: one file per backend. cli/: the
@@ -64,7 +64,7 @@ LIB_SRC     = $(wildcard lib/*.c)
 DRIVER_SRC  = drivers/reader_sim.c drivers/leds_sim.c drivers/leds_none.c drivers/registry.c \
 	      $(if $(HAVE_LIBNFC),drivers/reader_libnfc.c) $(if $(HAVE_GPIOD),drivers/leds_gpiod.c)
 DAEMON_SRC  = $(wildcard daemon/*.c)
-CLI_LIB_SRC = cli/csv.c cli/timearg.c cli/vcard.c
+CLI_LIB_SRC = cli/csv.c cli/timearg.c cli/vcard.c cli/text.c
 CLI_SRC     = $(filter-out $(CLI_LIB_SRC),$(wildcard cli/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 
@@ -159,7 +159,7 @@ bench: all $(BUILD)/bench/tapbench $(if $(EMU_SRC),$(EMU_BIN))
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
 	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
 	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
-	       python3-networkx tzdata systemd
+	       python3-networkx tzdata systemd libunistring-dev
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
