@@ -26,12 +26,23 @@ int tm_badge_parse_uid(struct tm_badge *badge, const char *text)
 	const char *p = text;
 
 	memset(badge, 0, sizeof(*badge));
+	while (isspace((unsigned char)*p))
+		p++;
 	while (*p) {
 		int hi, lo;
 
-		if ((*p == ':' || *p == '-') && n > 0) {
+		if ((*p == ':' || *p == '-' || *p == ' ') && n > 0 && p[1] && !isspace((unsigned char)p[1])) {
 			p++;
 			continue;
+		}
+		if (isspace((unsigned char)*p)) {
+			const char *q = p;
+
+			while (isspace((unsigned char)*q))
+				q++;
+			if (*q == '\0')
+				break; /* trailing white space */
+			return -EINVAL;
 		}
 		hi = hex_value(p[0]);
 		lo = hi < 0 ? -1 : hex_value(p[1]);
@@ -43,6 +54,7 @@ int tm_badge_parse_uid(struct tm_badge *badge, const char *text)
 	if (!valid_uid_length(n))
 		return -EINVAL;
 	badge->uid_len = (uint8_t)n;
+	badge->random = tm_badge_random_uid(badge);
 	return 0;
 }
 
@@ -63,13 +75,16 @@ bool tm_badge_same(const struct tm_badge *a, const struct tm_badge *b)
 	return a->uid_len == b->uid_len && memcmp(a->uid, b->uid, a->uid_len) == 0;
 }
 
+bool tm_badge_random_uid(const struct tm_badge *raw)
+{
+	return raw->uid_len == 4 && raw->uid[0] == 0x08;
+}
+
 const char *tm_badge_reject_reason(const struct tm_badge *badge)
 {
 	if (!valid_uid_length(badge->uid_len))
 		return "uid length is not 4, 7 or 10 bytes";
-	/* ISO 14443-3: a single-size UID whose first byte is 0x08 is a random
-	 * ID, drawn anew at every activation (phones emulating cards do this). */
-	if (badge->uid_len == 4 && badge->uid[0] == 0x08)
+	if (badge->random)
 		return "random uid (08xxxxxx): changes at every tap";
 	return NULL;
 }

@@ -432,11 +432,6 @@ static bool same_set(const struct tm_badge *a, size_t na, const struct tm_badge 
 	return true;
 }
 
-static bool is_random_uid(const struct tm_badge *b)
-{
-	return b->uid_len == 4 && b->uid[0] == 0x08;
-}
-
 /* A phone emulating a card shows a new random UID each time the field comes
  * back, i.e. every cycle while it lies on the reader. As long as a random
  * UID keeps being there, it is the same phone: keep its first UID, so the
@@ -444,10 +439,10 @@ static bool is_random_uid(const struct tm_badge *b)
 static void keep_random_identity(struct tm_reader *r, struct tm_badge *set, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!is_random_uid(&set[i]) || in_set(r->present, r->n_present, &set[i]))
+		if (!tm_badge_random_uid(&set[i]) || in_set(r->present, r->n_present, &set[i]))
 			continue;
 		for (size_t j = 0; j < r->n_present; j++) {
-			if (is_random_uid(&r->present[j]) && !in_set(set, n, &r->present[j])) {
+			if (tm_badge_random_uid(&r->present[j]) && !in_set(set, n, &r->present[j])) {
 				set[i] = r->present[j];
 				break;
 			}

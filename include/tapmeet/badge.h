@@ -22,12 +22,16 @@ enum tm_badge_kind {
 };
 
 struct tm_badge {
-	uint8_t uid[TM_UID_MAX_BYTES];
+	uint8_t uid[TM_UID_MAX_BYTES]; /* the stored form once it passed identity.h */
 	uint8_t uid_len;
 	enum tm_badge_kind kind;
+	/* The UID the reader saw was a random one (tm_badge_random_uid): kept
+	 * apart from the bytes, which may since have become a keyed hash. */
+	bool random;
 };
 
-/* Parses hex (either case, optional ':' or '-' between bytes) into a badge UID.
+/* Parses hex (either case; ':', '-' or a space allowed between bytes, white
+ * space around) into a badge UID, and sets `random`.
  * Returns 0, or -EINVAL when the text is not 4, 7 or 10 bytes of hex. */
 int tm_badge_parse_uid(struct tm_badge *badge, const char *text);
 
@@ -36,9 +40,12 @@ void tm_badge_uid_hex(const struct tm_badge *badge, char out[TM_UID_HEX_SIZE]);
 
 bool tm_badge_same(const struct tm_badge *a, const struct tm_badge *b);
 
-/* Why a badge cannot be used for meetings, or NULL when it can.
- * Random UIDs (4 bytes starting with 0x08, sent by phones that emulate a
- * card) change at every tap, so a meeting recorded with one names nobody. */
+/* The one statement of the random-UID rule (ISO 14443-3): a single-size UID
+ * whose first byte is 0x08 is drawn anew at every activation (phones that
+ * emulate a card do this), so a meeting recorded with one names nobody. */
+bool tm_badge_random_uid(const struct tm_badge *raw);
+
+/* Why a badge cannot be used for meetings, or NULL when it can. */
 const char *tm_badge_reject_reason(const struct tm_badge *badge);
 
 const char *tm_badge_kind_name(enum tm_badge_kind kind);

@@ -25,6 +25,13 @@ static void parses_4_7_10_bytes_any_case_and_separators(void **state)
 	assert_string_equal(hex, "04A1B2C3D4E5F6");
 	assert_int_equal(tm_badge_parse_uid(&b, "0102030405060708090A"), 0);
 	assert_int_equal(b.uid_len, 10);
+	/* As readers print them, and as spreadsheets pad them. */
+	assert_int_equal(tm_badge_parse_uid(&b, "04 FC AC E9"), 0);
+	tm_badge_uid_hex(&b, hex);
+	assert_string_equal(hex, "04FCACE9");
+	assert_int_equal(tm_badge_parse_uid(&b, " 04fcace9\t"), 0);
+	tm_badge_uid_hex(&b, hex);
+	assert_string_equal(hex, "04FCACE9");
 }
 
 static void refuses_other_lengths_and_junk(void **state)
@@ -32,7 +39,7 @@ static void refuses_other_lengths_and_junk(void **state)
 	struct tm_badge b;
 	static const char *const bad[] = { "", "04", "04A1B2", "04A1B2C3D4", "04A1B2C3D4E5F6A7",
 					   "0102030405060708090A0B", "04A1B2CG", "04A1B2C", ":04A1B2C3",
-					   "04 A1 B2 C3" };
+					   "04  A1 B2 C3", "04 A1 B2 C3 x", "04A1B2C3:" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
