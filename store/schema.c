@@ -80,9 +80,17 @@ static const char migration_2[] =
 	"CREATE INDEX taps_unpaired ON taps(outcome, uid) WHERE outcome <> 'paired';\n"
 	"CREATE INDEX attendees_uid_name ON attendees(uid, name);\n";
 
+/* Listings order meetings by time and, within one millisecond, by station
+ * and sequence (ids as text would put m10 before m9): one index gives both
+ * the order and the time ranges. */
+static const char migration_3[] =
+	"CREATE INDEX meetings_time_seq ON meetings(utc_ms, station, seq);\n"
+	"DROP INDEX meetings_time;\n";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 const char *tm_schema_migration(int version)

@@ -1,10 +1,17 @@
-/* The meeting log, on SQLite. Schema and migrations in store/schema.c,
- * documented in docs/schema.md.
+/* The meeting log: the one owner of the database.
  *
- * All functions return 0 or a negative errno: -EBUSY (locked longer than the
- * busy timeout), -ENOSPC (disk or database full), -EIO (I/O error), -EROFS,
- * -ENOMEM, -EPROTO (a database this version cannot use), -EINVAL.
- * tm_store_errmsg() tells what SQLite said.
+ * Everything that reads or writes tapmeet's SQLite file goes through these
+ * functions: the daemon's writer, the CLI's queries and imports, the bench
+ * generator. Schema and migrations live in store/schema.c and are documented
+ * in docs/schema.md; no SQL and no sqlite3 handle exist outside store/.
+ *
+ * All functions return 0 (or a count) or a negative errno: -EBUSY (locked
+ * longer than the busy timeout), -ENOSPC (disk or database full), -EIO (I/O
+ * error, or a file that is not a database), -EROFS, -ENOMEM, -EPROTO (a
+ * database this version cannot use), -EINVAL, -ENOENT, -EISDIR, -EACCES.
+ * tm_store_errmsg() says what went wrong in words.
+ *
+ * A store handle is used by one thread at a time.
  */
 #ifndef TAPMEET_STORE_H
 #define TAPMEET_STORE_H
@@ -17,10 +24,13 @@
 #include "tapmeet/clock.h"
 #include "tapmeet/engine.h"
 
-struct sqlite3;
 struct tm_store;
 
 #define TM_ID_SIZE 64
+/* A badge as the log holds it: canonical hex UID, or its keyed hash. */
+#define TM_STORED_UID_SIZE TM_UID_HEX_SIZE
+
+/* --- opening ----------------------------------------------------------- */
 
 struct tm_store_options {
 	int64_t busy_timeout_ms;
@@ -30,26 +40,36 @@ struct tm_store_options {
 
 /* Opens read-write, creating the file and running forward migrations. */
 int tm_store_open(const char *path, const struct tm_store_options *opt, struct tm_store **out);
-/* Opens read-only (the CLI); fails with -EPROTO on a newer schema. */
+/* Opens read-only (queries); fails with -EPROTO on a newer schema or a file
+ * without one. *out is set even on failure, so the message can be read; the
+ * caller closes it. */
 int tm_store_open_readonly(const char *path, int64_t busy_timeout_ms, struct tm_store **out);
 void tm_store_close(struct tm_store *store);
 
-struct sqlite3 *tm_store_db(struct tm_store *store);
-const char *tm_store_errmsg(struct tm_store *store);
+const char *tm_store_errmsg(const struct tm_store *store);
 int tm_store_schema_version(struct tm_store *store);
+void tm_store_set_busy_timeout(struct tm_store *store, int64_t busy_timeout_ms);
 
-/* Registers this station, continues its id sequences and marks taps it left
- * pending (the daemon stopped during a window) as unpaired. */
+/* A snapshot: every read between begin and end sees the same moment. */
+int tm_store_read_begin(struct tm_store *store);
+void tm_store_read_end(struct tm_store *store);
+
+/* --- the station's writes (the daemon's writer thread) ------------------ */
+
+/* Registers the station (creating or renaming its row), continues its id
+ * sequences and marks taps it left pending (the daemon stopped during a
+ * window) as unpaired. Later ids are this station's. */
 int tm_store_station_begin(struct tm_store *store, const char *station_id, const char *name);
+const char *tm_store_station(const struct tm_store *store);
 
-/* Allocates the next ids for this station: "<station>:<seq>" for taps and
- * "<station>:m<seq>" for meetings; unique across stations, so logs merge. */
+/* Allocates the next ids for the current station: "<station>:<seq>" for taps
+ * and "<station>:m<seq>" for meetings; unique across stations, so logs merge. */
 void tm_store_next_tap_id(struct tm_store *store, char out[TM_ID_SIZE]);
 void tm_store_next_meeting_id(struct tm_store *store, char out[TM_ID_SIZE]);
 
 struct tm_store_tap {
 	char id[TM_ID_SIZE];
-	char uid[TM_UID_HEX_SIZE];
+	char uid[TM_STORED_UID_SIZE];
 	enum tm_badge_kind kind;
 	enum tm_tap_outcome outcome;
 	char reason[96];
@@ -73,14 +93,183 @@ struct tm_station_status {
 };
 int tm_store_write_status(struct tm_store *store, const struct tm_station_status *status);
 
+/* Many writes in one transaction (imports, the bench generator): the write
+ * functions above join it instead of committing each. */
+int tm_store_batch_begin(struct tm_store *store);
+int tm_store_batch_commit(struct tm_store *store);
+void tm_store_batch_abort(struct tm_store *store);
+
 /* Meetings of this station since monotonic time mono_since in this boot,
- * so the repeat guard survives a restart. Calls fn for each. */
+ * so the repeat guard survives a restart. Calls fn with each meeting's
+ * badges in their stored form. */
 int tm_store_recent_meetings(struct tm_store *store, int64_t mono_since,
-			     void (*fn)(void *ctx, const struct tm_badge *badges, size_t n,
+			     void (*fn)(void *ctx, const char *const *uids, size_t n,
 					int64_t mono_ms),
 			     void *ctx);
 
+/* --- query results ------------------------------------------------------ */
+
+/* A query's rows, read one at a time. Column names and kinds drive the
+ * CLI's renderings (table, CSV, JSON). */
+struct tm_rows;
+
+enum tm_col_kind {
+	TM_COL_TEXT,
+	TM_COL_INT,
+	TM_COL_TIME, /* UTC ISO 8601 text, 2026-11-26T10:00:00.123Z */
+	TM_COL_LIST, /* a list of text items (badges of a meeting, their names) */
+};
+
+/* 1 when a row is ready, 0 at the end, or a negative errno. */
+int tm_rows_next(struct tm_rows *rows);
+int tm_rows_columns(const struct tm_rows *rows);
+const char *tm_rows_name(const struct tm_rows *rows, int col);
+enum tm_col_kind tm_rows_kind(const struct tm_rows *rows, int col);
+/* Hidden columns (a cursor, say) are for the caller, not for printing. */
+bool tm_rows_hidden(const struct tm_rows *rows, int col);
+bool tm_rows_is_null(struct tm_rows *rows, int col);
+/* The value as text; "" for NULL. Valid until the next tm_rows_next. */
+const char *tm_rows_text(struct tm_rows *rows, int col);
+int64_t tm_rows_int(struct tm_rows *rows, int col);
+/* TM_COL_LIST: the number of items and one of them ("" for an unknown one). */
+size_t tm_rows_list_len(struct tm_rows *rows, int col);
+const char *tm_rows_list_item(struct tm_rows *rows, int col, size_t i, size_t *len);
+/* The column of that name, or -1. */
+int tm_rows_find(const struct tm_rows *rows, const char *name);
+void tm_rows_free(struct tm_rows *rows);
+
+/* --- queries ------------------------------------------------------------- */
+
+struct tm_meeting_filter {
+	bool has_since, has_until;
+	int64_t since_ms, until_ms; /* utc; until is exclusive */
+	const char *station;        /* NULL: all */
+	const char *uid;            /* stored form; NULL: all */
+	const char *uid2;           /* a second badge that must also be in the meeting */
+	int64_t limit;              /* the latest N (as tail -n); < 0: all */
+	int64_t after_cursor;       /* only meetings stored after this cursor; 0: all */
+};
+
+/* Columns id, time, station, badges (list), names (list) and a hidden
+ * "_cursor" (commit order), in time order (same millisecond: station, seq). */
+int tm_store_meetings(struct tm_store *store, const struct tm_meeting_filter *f,
+		      struct tm_rows **out);
+/* The cursor of the newest meeting (0 when there is none). */
+int tm_store_meetings_cursor(struct tm_store *store, int64_t *out);
+
+/* Attendees and unknown badges: uid, name, org, meetings, people, first and
+ * last seen. */
+int tm_store_people(struct tm_store *store, struct tm_rows **out);
+
+/* One row per (meeting, other badge) of the badge uid. */
+int tm_store_person(struct tm_store *store, const char *uid, struct tm_rows **out);
+int tm_store_person_summary(struct tm_store *store, const char *uid, int64_t *meetings,
+			    int64_t *people);
+
+/* Attendee lookups. A name matches case-insensitively in every script
+ * (Unicode case folding and normalisation): the whole name first, then a
+ * part of it. */
+struct tm_attendee_match {
+	char uid[TM_STORED_UID_SIZE];
+	char *name;
+	char *org;
+};
+int tm_store_find_attendees(struct tm_store *store, const char *name,
+			    struct tm_attendee_match **out, size_t *n);
+void tm_store_free_matches(struct tm_attendee_match *m, size_t n);
+/* The registered name of uid into out ("" when unregistered). */
+int tm_store_attendee_name(struct tm_store *store, const char *uid, char *out, size_t size);
+
+/* Station health, judged in one place so every format shows the same
+ * verdict: station, name, health (ok|warning|unhealthy), problems (list),
+ * reader_state, ... Columns documented in tapmeet(1). */
+struct tm_status_query {
+	int64_t now_ms;
+	int64_t today_ms; /* local midnight */
+	int64_t stale_ms; /* heartbeat older than this: unhealthy */
+	const char *station; /* NULL: all */
+};
+int tm_store_status(struct tm_store *store, const struct tm_status_query *q,
+		    struct tm_rows **out);
+
+/* Totals for `tapmeet stats`, from one snapshot. */
+#define TM_STATS_TOP 10
+#define TM_STATS_MAX_HOURS (24 * 31)
+struct tm_stats {
+	int64_t taps, meetings, registered, seen, met, stations;
+	int64_t outcome[6]; /* by enum tm_tap_outcome */
+	int64_t first_hour;  /* hours since the epoch, UTC */
+	size_t n_hours;
+	int64_t per_hour[TM_STATS_MAX_HOURS];
+	size_t n_top;
+	struct {
+		char uid[TM_STORED_UID_SIZE];
+		char *name; /* NULL when unregistered */
+		int64_t meetings, people;
+	} top[TM_STATS_TOP];
+	size_t n_stations;
+	struct {
+		char id[TM_ID_SIZE];
+		int64_t meetings;
+	} busiest[TM_STATS_TOP];
+};
+int tm_store_stats(struct tm_store *store, struct tm_stats *out);
+void tm_stats_free(struct tm_stats *stats);
+
+/* The registry: uid, name, org, handle, email. */
+int tm_store_attendees(struct tm_store *store, struct tm_rows **out);
+
+struct tm_attendee {
+	char uid[TM_STORED_UID_SIZE];
+	const char *name, *org, *handle, *email;
+};
+struct tm_import_counts {
+	int64_t added, updated, unchanged;
+};
+/* Inserts or updates the attendees in one transaction. */
+int tm_store_import_attendees(struct tm_store *store, const struct tm_attendee *rows, size_t n,
+			      struct tm_import_counts *out);
+
+/* Erasure of one badge. */
+struct tm_forget_counts {
+	int64_t registry, taps, meetings, links, unlinked;
+};
+/* Counts what forgetting uid would remove (read-only). */
+int tm_store_forget_preview(struct tm_store *store, const char *uid, struct tm_forget_counts *out);
+/* Removes it in one transaction, then rewrites the file (secure_delete,
+ * VACUUM) and empties the -wal. -EAGAIN: the rows are gone but a reader
+ * kept the -wal from being emptied; calling again finishes the job. */
+int tm_store_forget(struct tm_store *store, const char *uid, struct tm_forget_counts *out);
+
+/* The network, for exports: nodes (uid, name, org, meetings) and edges
+ * (a, b, weight[, a_name, b_name]) with a < b, and contacts in time (t in
+ * unix seconds, a, b). */
+int tm_store_export_nodes(struct tm_store *store, struct tm_rows **out);
+int tm_store_export_edges(struct tm_store *store, bool with_names, struct tm_rows **out);
+int tm_store_export_contacts_in_time(struct tm_store *store, struct tm_rows **out);
+/* The people uid met: uid, name, org, handle, email, meetings, first_met, last_met. */
+int tm_store_contacts(struct tm_store *store, const char *uid, struct tm_rows **out);
+
+/* --- following the log -------------------------------------------------- */
+
+/* New rows are announced at once: every commit through this store touches
+ * the database's -wal, and a follower (tapmeet tail -f, the uplink, a live
+ * report) waits on an inotify descriptor for that, plus a short re-check
+ * after writes by other programs. No polling while nothing happens. */
+struct tm_store_follow;
+
+int tm_store_follow_open(const char *db_path, struct tm_store_follow **out);
+/* Readable when something may have changed. */
+int tm_store_follow_fd(const struct tm_store_follow *f);
+/* Call when the fd is readable or the timeout returned by the last call has
+ * passed. Returns 1 when the caller should look for new rows now, 0 when
+ * not, or a negative errno (the database was deleted or replaced: -ENOENT).
+ * *timeout_ms is how long to wait at most before calling again (-1: no
+ * limit). */
+int tm_store_follow_check(struct tm_store_follow *f, int64_t now_ms, int *timeout_ms);
+void tm_store_follow_close(struct tm_store_follow *f);
+
 /* Maps a SQLite result code to a negative errno. */
-int tm_sqlite_errno(int rc);
+int tm_store_errno(int sqlite_rc);
 
 #endif

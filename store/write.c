@@ -1,0 +1,347 @@
+/* The station's writes: one transaction per decision, so that a meeting is
+ * either wholly on disk or not at all. */
+#include "internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int prepare_persistent(struct tm_store *s, sqlite3_stmt **st, const char *sql)
+{
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_fail(s, rc, "prepare");
+}
+
+int store_prepare_writes(struct tm_store *s)
+{
+	int rc;
+
+	rc = prepare_persistent(s, &s->upsert_tap,
+				"INSERT INTO taps (id, station, seq, uid, kind, outcome, reason, meeting_id,"
+				" time_utc, utc_ms, clock_synced, boot_id, mono_ms)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+				" ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome,"
+				" reason = excluded.reason, meeting_id = excluded.meeting_id");
+	if (rc == 0)
+		rc = prepare_persistent(s, &s->insert_meeting,
+					"INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced,"
+					" boot_id, mono_ms, n_badges) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (rc == 0)
+		rc = prepare_persistent(s, &s->insert_member,
+					"INSERT OR IGNORE INTO meeting_badges (meeting_id, uid) VALUES (?1, ?2)");
+	if (rc == 0)
+		rc = prepare_persistent(s, &s->begin, "BEGIN IMMEDIATE");
+	if (rc == 0)
+		rc = prepare_persistent(s, &s->commit, "COMMIT");
+	if (rc == 0)
+		rc = prepare_persistent(s, &s->bump_seqs,
+					"UPDATE stations SET tap_seq = max(tap_seq, ?2),"
+					" meeting_seq = max(meeting_seq, ?3) WHERE id = ?1");
+	return rc;
+}
+
+void store_finalize_writes(struct tm_store *s)
+{
+	sqlite3_finalize(s->upsert_tap);
+	sqlite3_finalize(s->insert_meeting);
+	sqlite3_finalize(s->insert_member);
+	sqlite3_finalize(s->bump_seqs);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
+	s->upsert_tap = s->insert_meeting = s->insert_member = s->bump_seqs = NULL;
+	s->begin = s->commit = NULL;
+}
+
+/* --- station -------------------------------------------------------------- */
+
+static int run_bound(struct tm_store *s, const char *sql, const char *a, const char *b,
+		     int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, sql);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : store_fail(s, rc, sql);
+}
+
+int tm_store_station_begin(struct tm_store *s, const char *station_id, const char *name)
+{
+	int64_t tap_seq = 0, meeting_seq = 0, max_tap = 0, max_meeting = 0;
+	int rc;
+
+	if (strlen(station_id) >= sizeof(s->station))
+		return store_failf(s, -EINVAL, "station id too long: %s", station_id);
+	rc = store_exec(s, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = run_bound(s,
+		       "INSERT INTO stations (id, name, version) VALUES (?1, ?2, '" TAPMEET_VERSION "')"
+		       " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+		       " version = excluded.version",
+		       station_id, name ? name : "", NULL);
+	if (rc == 0)
+		rc = run_bound(s, "SELECT tap_seq FROM stations WHERE id = ?1", station_id, NULL,
+			       &tap_seq);
+	if (rc == 0)
+		rc = run_bound(s, "SELECT meeting_seq FROM stations WHERE id = ?1", station_id, NULL,
+			       &meeting_seq);
+	/* The counters are authoritative; the maxima guard against a stations
+	 * row restored from an older backup than the taps. */
+	if (rc == 0)
+		rc = run_bound(s, "SELECT coalesce(max(seq), 0) FROM taps WHERE station = ?1",
+			       station_id, NULL, &max_tap);
+	if (rc == 0)
+		rc = run_bound(s, "SELECT coalesce(max(seq), 0) FROM meetings WHERE station = ?1",
+			       station_id, NULL, &max_meeting);
+	if (rc == 0)
+		rc = run_bound(s,
+			       "UPDATE taps SET outcome = 'unpaired',"
+			       " reason = 'station stopped while waiting for a partner'"
+			       " WHERE station = ?1 AND outcome = 'pending'",
+			       station_id, NULL, NULL);
+	if (rc == 0)
+		rc = store_exec(s, "COMMIT");
+	if (rc < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	/* Only now, when its row exists: a failed switch keeps the old station. */
+	snprintf(s->station, sizeof(s->station), "%s", station_id);
+	s->tap_seq = tap_seq > max_tap ? tap_seq : max_tap;
+	s->meeting_seq = meeting_seq > max_meeting ? meeting_seq : max_meeting;
+	store_committed(s);
+	return 0;
+}
+
+const char *tm_store_station(const struct tm_store *s)
+{
+	return s->station;
+}
+
+void tm_store_next_tap_id(struct tm_store *s, char out[TM_ID_SIZE])
+{
+	snprintf(out, TM_ID_SIZE, "%s:%" PRId64, s->station, ++s->tap_seq);
+}
+
+void tm_store_next_meeting_id(struct tm_store *s, char out[TM_ID_SIZE])
+{
+	snprintf(out, TM_ID_SIZE, "%s:m%" PRId64, s->station, ++s->meeting_seq);
+}
+
+/* "<station>:<seq>" or "<station>:m<seq>" back into its parts. */
+static int split_id(const char *id, char *station, size_t size, int64_t *seq)
+{
+	const char *colon = strrchr(id, ':');
+	char *end;
+
+	if (!colon || (size_t)(colon - id) >= size)
+		return -EINVAL;
+	memcpy(station, id, (size_t)(colon - id));
+	station[colon - id] = '\0';
+	colon++;
+	if (*colon == 'm')
+		colon++;
+	*seq = strtoll(colon, &end, 10);
+	return (*end || *seq <= 0) ? -EINVAL : 0;
+}
+
+/* --- writes ------------------------------------------------------------- */
+
+static int bind_tap(struct tm_store *s, const struct tm_store_tap *t, const char *meeting_id)
+{
+	sqlite3_stmt *st = s->upsert_tap;
+	char station[64], utc[TM_UTC_SIZE];
+	int64_t seq;
+
+	if (split_id(t->id, station, sizeof(station), &seq) < 0)
+		return store_failf(s, -EINVAL, "malformed tap id '%s'", t->id);
+	tm_format_utc(t->stamp.utc_ms, utc);
+	sqlite3_bind_text(st, 1, t->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, station, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_text(st, 4, t->uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, tm_badge_kind_name(t->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, tm_tap_outcome_name(t->outcome), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, t->reason, -1, SQLITE_TRANSIENT);
+	if (meeting_id)
+		sqlite3_bind_text(st, 8, meeting_id, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_text(st, 9, utc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 10, t->stamp.utc_ms);
+	sqlite3_bind_int(st, 11, t->stamp.clock_synced);
+	sqlite3_bind_text(st, 12, t->stamp.boot_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 13, t->stamp.mono_ms);
+	return store_step_done(s, st, "store tap");
+}
+
+static int bump_seqs(struct tm_store *s)
+{
+	if (!s->station[0])
+		return 0; /* a writer that is no station (the bench generator) */
+	sqlite3_bind_text(s->bump_seqs, 1, s->station, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->bump_seqs, 2, s->tap_seq);
+	sqlite3_bind_int64(s->bump_seqs, 3, s->meeting_seq);
+	return store_step_done(s, s->bump_seqs, "advance sequences");
+}
+
+static int begin_tx(struct tm_store *s)
+{
+	return s->in_batch ? 0 : store_step_done(s, s->begin, "BEGIN IMMEDIATE");
+}
+
+static int finish_tx(struct tm_store *s, int rc)
+{
+	if (s->in_batch)
+		return rc;
+	if (rc == 0)
+		rc = store_step_done(s, s->commit, "COMMIT");
+	if (rc < 0 && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc == 0)
+		store_committed(s);
+	return rc;
+}
+
+int tm_store_write_taps(struct tm_store *s, const struct tm_store_tap *taps, size_t n)
+{
+	int rc = begin_tx(s);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = bind_tap(s, &taps[i], NULL);
+	if (rc == 0)
+		rc = bump_seqs(s);
+	return finish_tx(s, rc);
+}
+
+int tm_store_write_meeting(struct tm_store *s, const char *meeting_id,
+			   const struct tm_stamp *stamp, const struct tm_store_tap *taps, size_t n)
+{
+	sqlite3_stmt *st = s->insert_meeting;
+	char station[64], utc[TM_UTC_SIZE];
+	size_t distinct = 0;
+	int64_t seq;
+	int rc;
+
+	if (split_id(meeting_id, station, sizeof(station), &seq) < 0)
+		return store_failf(s, -EINVAL, "malformed meeting id '%s'", meeting_id);
+	for (size_t i = 0; i < n; i++) {
+		bool repeat = false;
+
+		for (size_t j = 0; j < i; j++)
+			repeat = repeat || strcmp(taps[i].uid, taps[j].uid) == 0;
+		distinct += !repeat;
+	}
+	rc = begin_tx(s);
+	if (rc < 0)
+		return rc;
+	tm_format_utc(stamp->utc_ms, utc);
+	sqlite3_bind_text(st, 1, meeting_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, station, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_text(st, 4, utc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, stamp->utc_ms);
+	sqlite3_bind_int(st, 6, stamp->clock_synced);
+	sqlite3_bind_text(st, 7, stamp->boot_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, stamp->mono_ms);
+	sqlite3_bind_int64(st, 9, (int64_t)distinct);
+	rc = store_step_done(s, st, "store meeting");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_text(s->insert_member, 1, meeting_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s->insert_member, 2, taps[i].uid, -1, SQLITE_TRANSIENT);
+		rc = store_step_done(s, s->insert_member, "store meeting badge");
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = bind_tap(s, &taps[i], meeting_id);
+	if (rc == 0)
+		rc = bump_seqs(s);
+	return finish_tx(s, rc);
+}
+
+int tm_store_write_status(struct tm_store *s, const struct tm_station_status *status)
+{
+	sqlite3_stmt *st = NULL;
+	char now[TM_UTC_SIZE], started[TM_UTC_SIZE];
+	int rc;
+
+	tm_format_utc(tm_utc_ms(), now);
+	tm_format_utc(status->started_utc_ms, started);
+	rc = sqlite3_prepare_v2(s->db,
+				"UPDATE stations SET reader_state = ?2, status_detail = ?3,"
+				" storage_fault = ?4, clock_synced = ?5, heartbeat_utc = ?6,"
+				" started_utc = ?7 WHERE id = ?1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "prepare status");
+	sqlite3_bind_text(st, 1, s->station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, status->reader_state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status->detail ? status->detail : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, status->storage_fault);
+	sqlite3_bind_int(st, 5, status->clock_synced);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, started, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "store status");
+	if (!s->in_batch)
+		store_committed(s);
+	return 0;
+}
+
+int tm_store_recent_meetings(struct tm_store *s, int64_t mono_since,
+			     void (*fn)(void *ctx, const char *const *uids, size_t n,
+					int64_t mono_ms),
+			     void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	char uids[TM_MAX_BADGES_AT_ONCE][TM_STORED_UID_SIZE];
+	const char *ptrs[TM_MAX_BADGES_AT_ONCE];
+	int64_t last_rowid = 0, last_mono = 0;
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < TM_MAX_BADGES_AT_ONCE; i++)
+		ptrs[i] = uids[i];
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT m.rowid, m.mono_ms, b.uid FROM meetings m"
+				" JOIN meeting_badges b ON b.meeting_id = m.id"
+				" WHERE m.station = ?1 AND m.boot_id = ?2 AND m.mono_ms >= ?3"
+				" ORDER BY m.rowid",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "prepare recent meetings");
+	sqlite3_bind_text(st, 1, s->station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tm_boot_id(), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, mono_since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(st, 0);
+		const char *uid = (const char *)sqlite3_column_text(st, 2);
+
+		if (n > 0 && rowid != last_rowid) {
+			fn(ctx, ptrs, n, last_mono);
+			n = 0;
+		}
+		last_rowid = rowid;
+		last_mono = sqlite3_column_int64(st, 1);
+		if (n < TM_MAX_BADGES_AT_ONCE && uid && strlen(uid) < TM_STORED_UID_SIZE)
+			snprintf(uids[n++], TM_STORED_UID_SIZE, "%s", uid);
+	}
+	if (rc == SQLITE_DONE && n > 0)
+		fn(ctx, ptrs, n, last_mono);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "recent meetings");
+}

@@ -1,0 +1,295 @@
+/* The store's queries and the organizer's writes, on temporary files:
+ * ordering, "latest N", lists, names in every script, imports that leave
+ * absent columns alone, and the errors a wrong path gets. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "tapmeet/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct tm_store *store;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct tm_store_options opt = { .busy_timeout_ms = 50, .no_sync = true };
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tapmeet-query-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	assert_int_equal(tm_store_open(f->path, &opt, &f->store), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	tm_store_close(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* A meeting of two badges with a given id and wall time. */
+static void meeting(struct fixture *f, const char *id, int64_t utc_ms, const char *a, const char *b)
+{
+	struct tm_store_tap taps[2];
+	struct tm_stamp stamp = { .utc_ms = utc_ms, .mono_ms = 1, .clock_synced = true };
+	const char *uids[2] = { a, b };
+
+	snprintf(stamp.boot_id, sizeof(stamp.boot_id), "test");
+	for (int i = 0; i < 2; i++) {
+		memset(&taps[i], 0, sizeof(taps[i]));
+		snprintf(taps[i].id, sizeof(taps[i].id), "%s-t%d", id, i);
+		/* tap ids are "<station>:<seq>": make one from the meeting's */
+		snprintf(taps[i].id, sizeof(taps[i].id), "%.*s:%ld",
+			 (int)(strchr(id, ':') - id), id, strtol(strchr(id, ':') + 2, NULL, 10) * 2 + i);
+		snprintf(taps[i].uid, sizeof(taps[i].uid), "%s", uids[i]);
+		taps[i].outcome = TM_TAP_PAIRED;
+		taps[i].stamp = stamp;
+	}
+	assert_int_equal(tm_store_write_meeting(f->store, id, &stamp, taps, 2), 0);
+}
+
+static void import(struct fixture *f, const char *uid, const char *name, const char *org,
+		   const char *email)
+{
+	struct tm_attendee a = { .name = name, .org = org, .email = email, .handle = NULL };
+	struct tm_import_counts n;
+
+	snprintf(a.uid, sizeof(a.uid), "%s", uid);
+	assert_int_equal(tm_store_import_attendees(f->store, &a, 1, &n), 0);
+}
+
+static char *ids_of(struct tm_rows *rows)
+{
+	static char buf[512];
+	int col = tm_rows_find(rows, "id");
+
+	buf[0] = '\0';
+	assert_true(col >= 0);
+	while (tm_rows_next(rows) > 0) {
+		strcat(buf, buf[0] ? "," : "");
+		strcat(buf, tm_rows_text(rows, col));
+	}
+	tm_rows_free(rows);
+	return buf;
+}
+
+static void same_millisecond_is_listed_in_sequence(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_meeting_filter all = { .limit = -1 };
+	struct tm_rows *rows;
+
+	/* m10 sorts before m9 as text; the listing must not. */
+	meeting(f, "hall:m10", 1000, "04000001", "04000002");
+	meeting(f, "hall:m9", 1000, "04000003", "04000004");
+	meeting(f, "hall:m8", 999, "04000005", "04000006");
+	assert_int_equal(tm_store_meetings(f->store, &all, &rows), 0);
+	assert_string_equal(ids_of(rows), "hall:m8,hall:m9,hall:m10");
+}
+
+static void limit_gives_the_latest(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_meeting_filter last2 = { .limit = 2 };
+	struct tm_meeting_filter after = { .limit = -1 };
+	struct tm_rows *rows;
+	int64_t cursor;
+
+	meeting(f, "hall:m1", 1000, "04000001", "04000002");
+	meeting(f, "hall:m2", 2000, "04000001", "04000003");
+	meeting(f, "hall:m3", 3000, "04000001", "04000004");
+	assert_int_equal(tm_store_meetings(f->store, &last2, &rows), 0);
+	assert_string_equal(ids_of(rows), "hall:m2,hall:m3");
+	/* Following: only what came after a cursor, in commit order. */
+	assert_int_equal(tm_store_meetings_cursor(f->store, &cursor), 0);
+	meeting(f, "hall:m4", 500, "04000001", "04000005");
+	after.after_cursor = cursor;
+	assert_int_equal(tm_store_meetings(f->store, &after, &rows), 0);
+	assert_string_equal(ids_of(rows), "hall:m4");
+}
+
+static void list_items_survive_separators_in_names(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_meeting_filter all = { .limit = -1 };
+	struct tm_rows *rows;
+	size_t len;
+	int col;
+
+	import(f, "04000001", "Ada\x1fLovelace", "", "");
+	meeting(f, "hall:m1", 1000, "04000001", "04000002");
+	assert_int_equal(tm_store_meetings(f->store, &all, &rows), 0);
+	assert_int_equal(tm_rows_next(rows), 1);
+	col = tm_rows_find(rows, "names");
+	assert_int_equal(tm_rows_kind(rows, col), TM_COL_LIST);
+	assert_int_equal(tm_rows_list_len(rows, col), 2); /* two badges, two names */
+	assert_memory_equal(tm_rows_list_item(rows, col, 0, &len), "Ada\xef\xbf\xbdLovelace", 14);
+	assert_int_equal(len, 14);
+	tm_rows_list_item(rows, col, 1, &len);
+	assert_int_equal(len, 0); /* unregistered */
+	tm_rows_free(rows);
+}
+
+static size_t find(struct fixture *f, const char *name, char *first_uid)
+{
+	struct tm_attendee_match *m;
+	size_t n;
+
+	assert_int_equal(tm_store_find_attendees(f->store, name, &m, &n), 0);
+	if (n > 0)
+		strcpy(first_uid, m[0].uid);
+	tm_store_free_matches(m, n);
+	return n;
+}
+
+static void names_match_in_every_script(void **state)
+{
+	struct fixture *f = *state;
+	char uid[32];
+
+	import(f, "04000001", "Zoë Ångström", "", "");
+	import(f, "04000002", "Jürgen Groß", "", "");
+	import(f, "04000003", "Дмитрий Шостакович", "", "");
+	import(f, "04000004", "Ann Lee", "", "");
+	import(f, "04000005", "Annabel Lee", "", "");
+	assert_int_equal(find(f, "zoë ångström", uid), 1);
+	assert_string_equal(uid, "04000001");
+	assert_int_equal(find(f, "JÜRGEN GROSS", uid), 1);
+	assert_string_equal(uid, "04000002");
+	assert_int_equal(find(f, "дмитрий шостакович", uid), 1);
+	assert_string_equal(uid, "04000003");
+	/* The whole name wins over a part of one. */
+	assert_int_equal(find(f, "ann lee", uid), 1);
+	assert_string_equal(uid, "04000004");
+	/* A part matches too; two parts are ambiguous. */
+	assert_int_equal(find(f, "ÅNGSTRÖM", uid), 1);
+	assert_int_equal(find(f, "lee", uid), 2);
+	assert_int_equal(find(f, "nobody", uid), 0);
+}
+
+static void import_leaves_absent_columns_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_attendee a = { .uid = "04000001", .name = "Ada", .org = NULL, .email = NULL };
+	struct tm_import_counts n;
+	char sql[128];
+
+	import(f, "04000001", "Ada", "Analytical Engines", "ada@example.org");
+	/* The same file again: unchanged. */
+	import(f, "04000001", "Ada", "Analytical Engines", "ada@example.org");
+	/* A file without org and email columns. */
+	assert_int_equal(tm_store_import_attendees(f->store, &a, 1, &n), 0);
+	assert_int_equal(n.unchanged, 1);
+	assert_int_equal(n.updated, 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM attendees WHERE org = 'Analytical Engines'"
+				   " AND email = 'ada@example.org'");
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 1);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+}
+
+static void a_directory_is_named_as_such(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_options opt = { .busy_timeout_ms = 50 };
+	struct tm_store *s = NULL;
+
+	assert_int_equal(tm_store_open(f->dir, &opt, &s), -EISDIR);
+	assert_non_null(strstr(tm_store_errmsg(s), "is a directory"));
+	tm_store_close(s);
+	assert_int_equal(tm_store_open_readonly(f->dir, 50, &s), -EISDIR);
+	tm_store_close(s);
+}
+
+/* A station switch that cannot commit (locked) keeps the old station: no id
+ * is handed out for a station without its row. */
+static void failed_station_switch_keeps_the_old_one(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *other;
+	char id[TM_ID_SIZE];
+
+	assert_int_equal(tm_store_station_begin(f->store, "hall-a", NULL), 0);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(tm_store_station_begin(f->store, "hall-b", NULL), -EBUSY);
+	assert_string_equal(tm_store_station(f->store), "hall-a");
+	tm_store_next_tap_id(f->store, id);
+	assert_string_equal(id, "hall-a:1");
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	assert_int_equal(tm_store_station_begin(f->store, "hall-b", NULL), 0);
+	tm_store_next_tap_id(f->store, id);
+	assert_string_equal(id, "hall-b:1");
+}
+
+static void stats_count_what_is_there(void **state)
+{
+	struct fixture *f = *state;
+	static struct tm_stats t;
+
+	import(f, "04000001", "Ada", "", "");
+	import(f, "04000009", "Nobody Met", "", "");
+	meeting(f, "hall:m1", 3600000, "04000001", "04000002");
+	meeting(f, "hall:m2", 3 * 3600000 + 5, "04000001", "04000003");
+	assert_int_equal(tm_store_stats(f->store, &t), 0);
+	assert_int_equal(t.meetings, 2);
+	assert_int_equal(t.taps, 4);
+	assert_int_equal(t.outcome[TM_TAP_PAIRED], 4);
+	assert_int_equal(t.registered, 2);
+	assert_int_equal(t.seen, 4);
+	assert_int_equal(t.met, 3);
+	assert_int_equal(t.n_hours, 3);
+	assert_int_equal(t.per_hour[0], 1);
+	assert_int_equal(t.per_hour[1], 0);
+	assert_int_equal(t.per_hour[2], 1);
+	assert_int_equal(t.n_top, 3);
+	assert_string_equal(t.top[0].uid, "04000001");
+	assert_string_equal(t.top[0].name, "Ada");
+	assert_int_equal(t.top[0].people, 2);
+	tm_stats_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(same_millisecond_is_listed_in_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(limit_gives_the_latest, setup, teardown),
+		cmocka_unit_test_setup_teardown(list_items_survive_separators_in_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(names_match_in_every_script, setup, teardown),
+		cmocka_unit_test_setup_teardown(import_leaves_absent_columns_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_directory_is_named_as_such, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_station_switch_keeps_the_old_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(stats_count_what_is_there, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("store queries", tests, NULL, NULL);
+}
