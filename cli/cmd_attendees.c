@@ -10,9 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sqlite3.h>
-
-#include "tapmeet/badge.h"
 #include "csv.h"
 
 static const char usage[] =
@@ -28,8 +25,7 @@ static const char *const field_names[N_FIELDS] = { "uid", "name", "org", "handle
 
 struct row {
 	char *v[N_FIELDS];
-	char uid[TM_PRIVACY_UID_SIZE];
-	char canon[TM_UID_HEX_SIZE];
+	char uid[TM_STORED_UID_SIZE];
 	size_t line;
 };
 
@@ -95,8 +91,7 @@ static int header(struct import *im, struct tm_csv *csv)
 static int add_row(struct import *im, struct cli *c, struct tm_csv *csv)
 {
 	struct row r = { .line = csv->record_line };
-	struct tm_badge badge;
-	int errors = im->errors;
+	int errors = im->errors, rc;
 
 	if (csv->n_fields != im->n_cols) {
 		row_error(im, r.line, "expected %zu fields, found %zu", im->n_cols, csv->n_fields);
@@ -113,15 +108,22 @@ static int add_row(struct import *im, struct cli *c, struct tm_csv *csv)
 		if (!r.v[f])
 			return -ENOMEM;
 	}
-	if (tm_badge_parse_uid(&badge, r.v[F_UID]) < 0) {
+	rc = tm_identity_parse(&c->identity, r.v[F_UID], r.uid);
+	if (rc == -EINVAL) {
 		row_error(im, r.line, "bad UID '%s' (8, 14 or 20 hex digits)", r.v[F_UID]);
+	} else if (rc < 0) {
+		/* Fail closed: never store the raw UID of a keyed registry. */
+		row_error(im, r.line, "cannot hash the UID with [privacy] uid_key");
+		r.uid[0] = '\0';
 	} else {
-		tm_badge_uid_hex(&badge, r.canon);
-		if (tm_privacy_uid(c->uid_key, r.canon, r.uid) < 0)
-			row_error(im, r.line, "cannot pseudonymise UID %s", r.canon);
 		for (size_t i = 0; i < im->n_rows; i++) {
-			if (!strcmp(im->rows[i].canon, r.canon)) {
-				row_error(im, r.line, "duplicate UID %s (first on line %zu)", r.canon,
+			if (!strcmp(im->rows[i].uid, r.uid)) {
+				struct tm_badge raw;
+				char canon[TM_UID_HEX_SIZE];
+
+				tm_badge_parse_uid(&raw, r.v[F_UID]);
+				tm_badge_uid_hex(&raw, canon);
+				row_error(im, r.line, "duplicate UID %s (first on line %zu)", canon,
 					  im->rows[i].line);
 				break;
 			}
@@ -139,7 +141,7 @@ static int add_row(struct import *im, struct cli *c, struct tm_csv *csv)
 		im->cap = cap;
 	}
 	/* Kept even when bad, so that later duplicates still point to it. */
-	if (errors == im->errors || r.canon[0])
+	if (errors == im->errors || r.uid[0])
 		im->rows[im->n_rows++] = r;
 	else
 		for (size_t f = 0; f < N_FIELDS; f++)
@@ -149,54 +151,31 @@ static int add_row(struct import *im, struct cli *c, struct tm_csv *csv)
 
 static int write_rows(struct cli *c, struct import *im)
 {
-	static const char sql[] =
-		"INSERT INTO attendees (uid, name, org, handle, email) VALUES (?1, ?2, ?3, ?4, ?5) "
-		"ON CONFLICT (uid) DO UPDATE SET name = excluded.name, org = excluded.org, "
-		"handle = excluded.handle, email = excluded.email, "
-		"updated_utc = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-		"WHERE (name, org, handle, email) IS NOT "
-		"(excluded.name, excluded.org, excluded.handle, excluded.email)";
-	sqlite3_stmt *st = NULL, *exists = NULL;
-	long long added = 0, updated = 0, same = 0;
+	struct tm_attendee *rows = calloc(im->n_rows ? im->n_rows : 1, sizeof(*rows));
+	struct tm_import_counts n;
+	int rc;
 
-	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return cli_db_error(c, "begin");
-	if (cli_prepare(c, sql, &st) < 0 ||
-	    cli_prepare(c, "SELECT 1 FROM attendees WHERE uid = ?1", &exists) < 0)
-		goto fail;
+	if (!rows) {
+		cli_err("out of memory");
+		return EXIT_DATA;
+	}
 	for (size_t i = 0; i < im->n_rows; i++) {
 		struct row *r = &im->rows[i];
-		bool was;
 
-		sqlite3_bind_text(exists, 1, r->uid, -1, SQLITE_STATIC);
-		was = sqlite3_step(exists) == SQLITE_ROW;
-		sqlite3_reset(exists);
-		sqlite3_bind_text(st, 1, r->uid, -1, SQLITE_STATIC);
-		for (int f = 1; f < N_FIELDS; f++)
-			sqlite3_bind_text(st, f + 1, r->v[f], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto fail;
-		if (!was)
-			added++;
-		else if (sqlite3_changes(c->db))
-			updated++;
-		else
-			same++;
-		sqlite3_reset(st);
+		memcpy(rows[i].uid, r->uid, sizeof(rows[i].uid));
+		/* A column the file does not have leaves the stored values alone. */
+		rows[i].name = r->v[F_NAME];
+		rows[i].org = im->col[F_ORG] >= 0 ? r->v[F_ORG] : NULL;
+		rows[i].handle = im->col[F_HANDLE] >= 0 ? r->v[F_HANDLE] : NULL;
+		rows[i].email = im->col[F_EMAIL] >= 0 ? r->v[F_EMAIL] : NULL;
 	}
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_finalize(st);
-	sqlite3_finalize(exists);
+	rc = tm_store_import_attendees(c->store, rows, im->n_rows, &n);
+	free(rows);
+	if (rc < 0)
+		return cli_store_error(c, "import");
 	printf("%s: %zu attendees: %lld added, %lld updated, %lld unchanged\n", im->file,
-	       im->n_rows, added, updated, same);
+	       im->n_rows, (long long)n.added, (long long)n.updated, (long long)n.unchanged);
 	return EXIT_OK;
-fail:
-	cli_db_error(c, "import");
-	sqlite3_finalize(st);
-	sqlite3_finalize(exists);
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	return EXIT_DATA;
 }
 
 static int read_file(const char *path, char **data, size_t *len)
@@ -286,41 +265,35 @@ out:
 
 static int list(struct cli *c)
 {
-	sqlite3_stmt *st;
+	struct tm_rows *rows;
 	int rc;
 
 	if ((rc = cli_open(c, false)))
 		return rc;
-	if (cli_prepare(c, "SELECT uid, name, org, handle, email FROM attendees "
-			   "ORDER BY name COLLATE NOCASE, uid",
-			&st) < 0)
-		return EXIT_DATA;
-	rc = out_query(c, st, NULL);
-	sqlite3_finalize(st);
+	if (tm_store_attendees(c->store, &rows) < 0)
+		return cli_store_error(c, "attendees");
+	rc = out_rows(c, rows, NULL);
+	tm_rows_free(rows);
 	return rc;
 }
 
 int cmd_attendees(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_COMMON_OPTIONS, { 0, 0, 0, 0 } };
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		rc = cli_common_option(c, opt, optarg, usage);
-		if (rc > 1)
-			return CLI_STOP(rc);
-	}
-	if (optind < argc && !strcmp(argv[optind], "import")) {
-		if (optind + 2 != argc)
+	if ((rc = cli_options(c, argc, argv, NULL, usage, &first)) >= 0)
+		return rc;
+	if (first < argc && !strcmp(argv[first], "import")) {
+		if (first + 2 != argc)
 			return cli_usage_error(usage, "attendees import needs one FILE");
-		return import(c, argv[optind + 1]);
+		return import(c, argv[first + 1]);
 	}
-	if (optind < argc && !strcmp(argv[optind], "list")) {
-		if (optind + 1 != argc)
-			return cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
+	if (first < argc && !strcmp(argv[first], "list")) {
+		if (first + 1 != argc)
+			return cli_usage_error(usage, "unexpected argument '%s'", argv[first + 1]);
 		return list(c);
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unknown attendees command '%s'", argv[optind]);
+	if (first < argc)
+		return cli_usage_error(usage, "unknown attendees command '%s'", argv[first]);
 	return cli_usage_error(usage, "attendees needs import or list");
 }

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "vcard.h"
 
 static const char usage[] =
@@ -19,18 +17,7 @@ static const char usage[] =
 	"with names; an edge joins two badges that met, weight = number of meetings (a\n"
 	"meeting of n badges gives all n(n-1)/2 pairs). tij: 't i j' per pair and\n"
 	"meeting, t in unix seconds, i < j badge UIDs. contacts: the people NAME met,\n"
-	"as CSV or vCard 4.0.\n";
-
-static const char nodes_sql[] =
-	"SELECT u.uid, coalesce(a.name, ''), coalesce(a.org, ''), "
-	" (SELECT count(*) FROM meeting_badges mb WHERE mb.uid = u.uid) "
-	"FROM (SELECT uid FROM attendees UNION SELECT uid FROM meeting_badges) u "
-	"LEFT JOIN attendees a ON a.uid = u.uid ORDER BY u.uid";
-
-static const char edges_sql[] =
-	"SELECT a.uid, b.uid, count(*) FROM meeting_badges a JOIN meeting_badges b "
-	" ON b.meeting_id = a.meeting_id AND b.uid > a.uid "
-	"GROUP BY a.uid, b.uid ORDER BY a.uid, b.uid";
+	"as CSV (the default), JSON, NDJSON, a table or vCard 4.0.\n";
 
 static void xml_text(FILE *f, const char *s)
 {
@@ -203,69 +190,52 @@ static void edge(FILE *f, enum net_format fmt, long long n, const char *a, const
 static int network(struct cli *c, enum net_format fmt)
 {
 	FILE *f = stdout;
-	sqlite3_stmt *st;
+	struct tm_rows *rows = NULL;
 	long long n = 0;
 	int rc;
 
 	header(f, fmt);
 	if (fmt == NET_TIJ) {
-		if (cli_prepare(c, "SELECT m.utc_ms / 1000, a.uid, b.uid FROM meetings m "
-				   "JOIN meeting_badges a ON a.meeting_id = m.id "
-				   "JOIN meeting_badges b ON b.meeting_id = m.id AND b.uid > a.uid "
-				   "ORDER BY m.utc_ms, m.id, a.uid, b.uid",
-				&st) < 0)
-			return EXIT_DATA;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			fprintf(f, "%lld %s %s\n", (long long)sqlite3_column_int64(st, 0),
-				sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+		if (tm_store_export_contacts_in_time(c->store, &rows) < 0)
+			return cli_store_error(c, "export");
+		while ((rc = tm_rows_next(rows)) > 0)
+			fprintf(f, "%lld %s %s\n", (long long)tm_rows_int(rows, 0),
+				tm_rows_text(rows, 1), tm_rows_text(rows, 2));
 		goto done;
 	}
 	if (fmt != NET_CSV) {
-		if (cli_prepare(c, nodes_sql, &st) < 0)
-			return EXIT_DATA;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			node(f, fmt, (const char *)sqlite3_column_text(st, 0),
-			     (const char *)sqlite3_column_text(st, 1),
-			     (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return cli_db_error(c, "export");
+		if (tm_store_export_nodes(c->store, &rows) < 0)
+			return cli_store_error(c, "export");
+		while ((rc = tm_rows_next(rows)) > 0)
+			node(f, fmt, tm_rows_text(rows, 0), tm_rows_text(rows, 1),
+			     tm_rows_text(rows, 2), tm_rows_int(rows, 3));
+		tm_rows_free(rows);
+		rows = NULL;
+		if (rc < 0)
+			return cli_store_error(c, "export");
 		if (fmt == NET_GEXF)
 			fputs("    </nodes>\n    <edges>\n", f);
 	}
-	if (fmt == NET_CSV) {
-		if (cli_prepare(c,
-				"SELECT e.a, e.b, e.n, coalesce(x.name, ''), coalesce(y.name, '') "
-				"FROM (SELECT a.uid AS a, b.uid AS b, count(*) AS n "
-				"      FROM meeting_badges a JOIN meeting_badges b "
-				"      ON b.meeting_id = a.meeting_id AND b.uid > a.uid "
-				"      GROUP BY a.uid, b.uid) e "
-				"LEFT JOIN attendees x ON x.uid = e.a "
-				"LEFT JOIN attendees y ON y.uid = e.b ORDER BY e.a, e.b",
-				&st) < 0)
-			return EXIT_DATA;
-	} else if (cli_prepare(c, edges_sql, &st) < 0) {
-		return EXIT_DATA;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		const char *b = (const char *)sqlite3_column_text(st, 1);
-		long long w = sqlite3_column_int64(st, 2);
+	if (tm_store_export_edges(c->store, fmt == NET_CSV, &rows) < 0)
+		return cli_store_error(c, "export");
+	while ((rc = tm_rows_next(rows)) > 0) {
+		const char *a = tm_rows_text(rows, 0), *b = tm_rows_text(rows, 1);
+		long long w = tm_rows_int(rows, 2);
 
 		if (fmt == NET_CSV) {
 			fprintf(f, "%s,%s,%lld,", a, b, w);
-			out_csv_field(f, (const char *)sqlite3_column_text(st, 3));
+			out_csv_field(f, tm_rows_text(rows, 3));
 			fputc(',', f);
-			out_csv_field(f, (const char *)sqlite3_column_text(st, 4));
+			out_csv_field(f, tm_rows_text(rows, 4));
 			fputc('\n', f);
 		} else {
 			edge(f, fmt, n++, a, b, w);
 		}
 	}
 done:
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return cli_db_error(c, "export");
+	tm_rows_free(rows);
+	if (rc < 0)
+		return cli_store_error(c, "export");
 	if (fmt == NET_GEXF)
 		fputs("    </edges>\n  </graph>\n</gexf>\n", f);
 	else if (fmt == NET_GRAPHML)
@@ -279,29 +249,18 @@ done:
 	return EXIT_OK;
 }
 
-static const char contacts_sql[] =
-	"SELECT o.uid, coalesce(a.name, ''), coalesce(a.org, ''), coalesce(a.handle, ''), "
-	" coalesce(a.email, ''), count(*), min(m.time_utc), max(m.time_utc) "
-	"FROM meeting_badges me JOIN meetings m ON m.id = me.meeting_id "
-	"JOIN meeting_badges o ON o.meeting_id = me.meeting_id AND o.uid <> me.uid "
-	"LEFT JOIN attendees a ON a.uid = o.uid "
-	"WHERE me.uid = ?1 GROUP BY o.uid ORDER BY a.name IS NULL, a.name COLLATE NOCASE, o.uid";
-
-static int vcard(FILE *f, sqlite3_stmt *st, const char *whose)
+static int vcard(FILE *f, struct tm_rows *r, const char *whose)
 {
-	const char *uid = (const char *)sqlite3_column_text(st, 0);
-	const char *name = (const char *)sqlite3_column_text(st, 1);
-	const char *org = (const char *)sqlite3_column_text(st, 2);
-	const char *handle = (const char *)sqlite3_column_text(st, 3);
-	const char *email = (const char *)sqlite3_column_text(st, 4);
-	char note[512], fn[64];
+	const char *uid = tm_rows_text(r, 0), *name = tm_rows_text(r, 1);
+	const char *org = tm_rows_text(r, 2), *handle = tm_rows_text(r, 3);
+	const char *email = tm_rows_text(r, 4);
+	long long times = tm_rows_int(r, 5);
+	char note[2200], fn[64];
 	int rc = 0;
 
 	snprintf(fn, sizeof(fn), "Badge %s", uid);
 	snprintf(note, sizeof(note), "Met %s %lld time%s at the conference (first %s, last %s); badge %s",
-		 whose, (long long)sqlite3_column_int64(st, 5),
-		 sqlite3_column_int64(st, 5) == 1 ? "" : "s", sqlite3_column_text(st, 6),
-		 sqlite3_column_text(st, 7), uid);
+		 whose, times, times == 1 ? "" : "s", tm_rows_text(r, 6), tm_rows_text(r, 7), uid);
 	rc |= tm_vcard_write_raw(f, "BEGIN", "VCARD");
 	rc |= tm_vcard_write_raw(f, "VERSION", "4.0");
 	rc |= tm_vcard_write_line(f, "FN", *name ? name : fn);
@@ -318,87 +277,63 @@ static int vcard(FILE *f, sqlite3_stmt *st, const char *whose)
 
 static int contacts(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	const char *who = NULL;
-	bool as_vcard = false;
-	char uid[TM_PRIVACY_UID_SIZE], name[256];
-	sqlite3_stmt *st;
-	int opt, rc;
+	char uid[TM_STORED_UID_SIZE], name[1024];
+	struct tm_rows *rows;
+	int first, rc;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == OPT_FORMAT) {
-			if (strcmp(optarg, "csv") && strcmp(optarg, "vcard"))
-				return cli_usage_error(usage, "contacts: format csv or vcard");
-			as_vcard = !strcmp(optarg, "vcard");
-			continue;
-		}
-		rc = cli_common_option(c, opt, optarg, usage);
-		if (rc > 1)
-			return CLI_STOP(rc);
-	}
-	if (optind != argc - 1)
+	/* CSV unless a format was asked for, before or after "contacts". */
+	if (!c->format_set)
+		c->format = FMT_CSV;
+	if ((rc = cli_options(c, argc, argv, NULL, usage, &first)) >= 0)
+		return rc;
+	if (first != argc - 1)
 		return cli_usage_error(usage, "export contacts needs one NAME or UID");
-	who = argv[optind];
 	if ((rc = cli_open(c, false)))
 		return rc;
-	if ((rc = cli_resolve_person(c, who, uid, name, sizeof(name))))
+	if ((rc = cli_resolve_person(c, argv[first], uid, name, sizeof(name))))
 		return rc;
-	if (cli_prepare(c, contacts_sql, &st) < 0)
-		return EXIT_DATA;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-	if (!as_vcard)
-		fputs("uid,name,org,handle,email,meetings,first_met,last_met\n", stdout);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (as_vcard) {
-			vcard(stdout, st, *name ? name : uid);
-			continue;
-		}
-		for (int i = 0; i < 8; i++) {
-			if (i)
-				putchar(',');
-			out_csv_field(stdout, (const char *)sqlite3_column_text(st, i));
-		}
-		putchar('\n');
+	if (tm_store_contacts(c->store, uid, &rows) < 0)
+		return cli_store_error(c, "export contacts");
+	if (c->format != FMT_VCARD) {
+		rc = out_rows(c, rows, NULL);
+		tm_rows_free(rows);
+		return rc;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return cli_db_error(c, "export contacts");
+	while ((rc = tm_rows_next(rows)) > 0)
+		vcard(stdout, rows, *name ? name : uid);
+	tm_rows_free(rows);
+	if (rc < 0)
+		return cli_store_error(c, "export contacts");
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_DATA;
 }
 
 int cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const char *const names[] = { "gexf", "graphml", "dot", "csv", "tij" };
-	static const struct option opts[] = { CLI_COMMON_OPTIONS, { 0, 0, 0, 0 } };
 	const char *what;
-	int opt, rc;
+	int first, rc;
 
 	if (argc >= 2 && !strcmp(argv[1], "contacts"))
 		return contacts(c, argc - 1, argv + 1);
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		rc = cli_common_option(c, opt, optarg, usage);
-		if (rc > 1)
-			return CLI_STOP(rc);
-	}
-	if (optind != argc - 1)
+	if ((rc = cli_options(c, argc, argv, NULL, usage, &first)) >= 0)
+		return rc;
+	if (first != argc - 1)
 		return cli_usage_error(usage, "export needs one format");
-	what = argv[optind];
+	what = argv[first];
+	if (c->format_set && c->format != FMT_TABLE)
+		return cli_usage_error(usage, "export %s has its own format; --format applies to "
+					      "export contacts only",
+				       what);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(what, names[i]))
 			continue;
 		if ((rc = cli_open(c, false)))
 			return rc;
-		/* One read transaction: nodes and edges from the same moment. */
-		sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+		/* One snapshot: nodes and edges from the same moment. */
+		if (tm_store_read_begin(c->store) < 0)
+			return cli_store_error(c, "export");
 		rc = network(c, (enum net_format)i);
-		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+		tm_store_read_end(c->store);
 		return rc;
 	}
 	return cli_usage_error(usage, "unknown export format '%s'", what);

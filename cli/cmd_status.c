@@ -1,11 +1,8 @@
-/* tapmeet status: health from the row the daemon keeps up to date, judged
- * here so that monitoring needs nothing but the exit code. */
+/* tapmeet status: health from the row each station keeps up to date, judged
+ * in the store so that monitoring needs nothing but the exit code. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "timearg.h"
 
@@ -19,90 +16,53 @@ static const char usage[] =
 
 #define STALE_MS (2 * 60 * 1000)
 
-/* health and problems computed in SQL, so every format shows the same verdict. */
-static const char sql[] =
-	"WITH s AS (SELECT *, "
-	"  (:now - CAST(round((julianday(heartbeat_utc) - 2440587.5) * 86400000) AS INTEGER))"
-	"   AS hb_age FROM stations WHERE :station IS NULL OR id = :station), "
-	"p AS (SELECT s.*, "
-	"  (CASE WHEN reader_state <> 'ok' THEN 'reader ' || reader_state || "
-	"     CASE WHEN status_detail <> '' THEN ': ' || status_detail ELSE '' END || char(31) "
-	"     ELSE '' END) || "
-	"  (CASE WHEN storage_fault THEN 'storage fault' || char(31) ELSE '' END) || "
-	"  (CASE WHEN heartbeat_utc IS NULL THEN 'no heartbeat' || char(31) "
-	"        WHEN hb_age > :stale THEN 'heartbeat ' || (hb_age / 1000) || ' s old' || char(31) "
-	"        ELSE '' END) AS bad, "
-	"  (CASE WHEN NOT clock_synced THEN 'clock not synchronised' || char(31) ELSE '' END) "
-	"   AS warn FROM s) "
-	"SELECT id AS station, name, "
-	" CASE WHEN bad <> '' THEN 'unhealthy' WHEN warn <> '' THEN 'warning' ELSE 'ok' END "
-	"  AS health, "
-	" nullif(rtrim(bad || warn, char(31)), '') AS \"problems|list\", "
-	" reader_state, status_detail, heartbeat_utc AS \"heartbeat|time\", "
-	" started_utc AS \"started|time\", storage_fault, clock_synced, version, "
-	" (SELECT t.time_utc FROM taps t WHERE t.station = p.id ORDER BY t.seq DESC LIMIT 1) "
-	"  AS \"last_tap|time\", "
-	" (SELECT count(*) FROM taps t WHERE t.station = p.id AND t.utc_ms >= :today) "
-	"  AS taps_today, "
-	" (SELECT count(*) FROM meetings m WHERE m.station = p.id AND m.utc_ms >= :today) "
-	"  AS meetings_today "
-	"FROM p ORDER BY id";
-
 struct verdict {
 	int stations, unhealthy, warnings;
+	int health_col;
 };
 
-static int judge(void *ctx, sqlite3_stmt *st)
+static int judge(void *ctx, struct tm_rows *rows)
 {
 	struct verdict *v = ctx;
-	const char *health = (const char *)sqlite3_column_text(st, 2);
+	const char *health;
 
+	if (v->health_col < 0)
+		v->health_col = tm_rows_find(rows, "health");
+	health = v->health_col >= 0 ? tm_rows_text(rows, v->health_col) : "";
 	v->stations++;
-	if (health && !strcmp(health, "unhealthy"))
+	if (!strcmp(health, "unhealthy"))
 		v->unhealthy++;
-	else if (health && !strcmp(health, "warning"))
+	else if (!strcmp(health, "warning"))
 		v->warnings++;
 	return 0;
 }
 
 int cmd_status(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "station", required_argument, NULL, 'S' },
-		{ 0, 0, 0, 0 },
-	};
 	const char *station = NULL;
-	struct verdict v = { 0 };
+	const struct cli_opt opts[] = {
+		{ "station", 0, CLI_OPT_TEXT, NULL, &station },
+		{ 0 },
+	};
+	struct verdict v = { .health_col = -1 };
 	struct out_opts o = { .row_fn = judge, .ctx = &v };
-	int64_t now = cli_now_ms();
-	sqlite3_stmt *st;
-	int opt, rc;
+	struct tm_status_query q = { .stale_ms = STALE_MS };
+	struct tm_rows *rows;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'S') {
-			station = optarg;
-			continue;
-		}
-		rc = cli_common_option(c, opt, optarg, usage);
-		if (rc > 1)
-			return CLI_STOP(rc);
-	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_options(c, argc, argv, opts, usage, &first)) >= 0)
+		return rc;
+	if (first < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[first]);
 	if ((rc = cli_open(c, false)))
 		return rc;
-	if (cli_prepare(c, sql, &st) < 0)
-		return EXIT_DATA;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":now"), now);
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":stale"), STALE_MS);
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":today"),
-			   tm_cli_local_midnight(now));
-	if (station)
-		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":station"), station, -1,
-				  SQLITE_STATIC);
-	rc = out_query(c, st, &o);
-	sqlite3_finalize(st);
+	q.now_ms = cli_now_ms();
+	q.today_ms = tm_cli_local_midnight(q.now_ms);
+	q.station = station;
+	if (tm_store_status(c->store, &q, &rows) < 0)
+		return cli_store_error(c, "status");
+	rc = out_rows(c, rows, &o);
+	tm_rows_free(rows);
 	if (rc)
 		return rc;
 	if (v.stations == 0) {

@@ -1,21 +1,16 @@
-/* What every subcommand needs: messages, opening the log, and turning the
- * badge or name an organizer typed into the UID the log holds. */
+/* What every subcommand needs: its options, messages, opening the log, and
+ * turning the badge or name an organizer typed into the form the log holds. */
 #include "cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-#include "tapmeet/badge.h"
-#include "tapmeet/store.h"
+#include "tapmeet/config.h"
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -56,7 +51,7 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 
 int cli_parse_format(struct cli *c, const char *text)
 {
-	static const char *const names[] = { "table", "csv", "json", "ndjson" };
+	static const char *const names[] = { "table", "csv", "json", "ndjson", "vcard" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(text, names[i])) {
@@ -65,7 +60,7 @@ int cli_parse_format(struct cli *c, const char *text)
 			return 0;
 		}
 	}
-	cli_err("unknown format '%s' (table, csv, json or ndjson)", text);
+	cli_err("unknown format '%s' (table, csv, json, ndjson; vcard for contacts)", text);
 	return -EINVAL;
 }
 
@@ -82,60 +77,132 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
 	return 0;
 }
 
-/* A WAL database opened read-only needs its -shm, which only a process that
- * can write the directory may create: say so instead of SQLite's terse
- * "unable to open database file". */
-static bool wal_needs_shm(const char *path)
-{
-	char shm[PATH_MAX + 8], dir[PATH_MAX];
-	unsigned char hdr[20];
-	int fd;
-	ssize_t n;
+/* --- options ------------------------------------------------------------------ */
 
-	snprintf(shm, sizeof(shm), "%s-shm", path);
-	if (access(shm, F_OK) == 0)
-		return false;
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (access(dirname(dir), W_OK) == 0)
-		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, hdr, sizeof(hdr));
-	close(fd);
-	/* Header bytes 18 and 19 are the read and write versions: 2 means WAL. */
-	return n == (ssize_t)sizeof(hdr) && hdr[18] == 2;
+enum { OPT_FORMAT = 1000, OPT_DB, OPT_CONFIG, OPT_FIRST_OWN = 2000 };
+
+#define MAX_OPTS 24
+
+int cli_options(struct cli *c, int argc, char **argv, const struct cli_opt *opts,
+		const char *usage, int *first)
+{
+	struct option table[MAX_OPTS + 5];
+	char shorts[2 * MAX_OPTS + 4] = "+h";
+	size_t n = 0, sl = 2;
+	int opt;
+
+	table[n++] = (struct option){ "format", required_argument, NULL, OPT_FORMAT };
+	table[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
+	table[n++] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
+	table[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	for (size_t i = 0; opts && opts[i].name && i < MAX_OPTS; i++) {
+		bool arg = opts[i].type == CLI_OPT_TEXT;
+
+		table[n++] = (struct option){ opts[i].name, arg ? required_argument : no_argument,
+					      NULL, OPT_FIRST_OWN + (int)i };
+		if (opts[i].short_name) {
+			shorts[sl++] = opts[i].short_name;
+			if (arg)
+				shorts[sl++] = ':';
+		}
+	}
+	table[n] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[sl] = '\0';
+	/* Options may come before or after the positional arguments, except
+	 * for the top level, which stops at the command name ("+"). */
+	if (c->in_command)
+		memmove(shorts, shorts + 1, sl);
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, shorts, table, NULL)) != -1) {
+		const struct cli_opt *o = NULL;
+
+		if (opt >= OPT_FIRST_OWN) {
+			o = &opts[opt - OPT_FIRST_OWN];
+		} else if (opt != OPT_FORMAT && opt != OPT_DB && opt != OPT_CONFIG && opt != 'h' &&
+			   opt != '?') {
+			for (size_t i = 0; opts && opts[i].name; i++)
+				if (opts[i].short_name == opt)
+					o = &opts[i];
+		}
+		if (o) {
+			if (o->type == CLI_OPT_FLAG)
+				*o->flag = true;
+			else
+				*o->text = optarg;
+			continue;
+		}
+		switch (opt) {
+		case OPT_FORMAT:
+			if (cli_parse_format(c, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_DB:
+			snprintf(c->db_buf, sizeof(c->db_buf), "%s", optarg);
+			c->db_path = c->db_buf;
+			break;
+		case OPT_CONFIG:
+			c->config_path = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	*first = optind;
+	return -1;
+}
+
+/* --- the log ------------------------------------------------------------------- */
+
+/* The daemon's config gives the database path and the privacy key; an
+ * unreadable default config is normal for organizers, a broken one is not. */
+int cli_setup(struct cli *c)
+{
+	static struct tm_config cfg; /* large: PATH_MAX buffers */
+	const char *path = c->config_path;
+	char err[512] = "";
+	int rc;
+
+	tm_config_defaults(&cfg);
+	if (!path && access(TM_DEFAULT_CONFIG_PATH, R_OK) == 0)
+		path = TM_DEFAULT_CONFIG_PATH;
+	if (path) {
+		rc = tm_config_load(&cfg, path, err, sizeof(err));
+		if (rc < 0) {
+			if (err[0])
+				cli_err("%s", err);
+			else
+				cli_err("cannot read config %s: %s", path, strerror(-rc));
+			return EXIT_DATA;
+		}
+	}
+	if (!c->db_path) {
+		snprintf(c->db_buf, sizeof(c->db_buf), "%s", cfg.store_path);
+		c->db_path = c->db_buf;
+	}
+	rc = tm_identity_init(&c->identity, cfg.privacy_uid_key);
+	if (rc < 0) {
+		/* Fail closed: looking up raw UIDs in a keyed log finds nothing
+		 * and writing them would store what the key is meant to hide. */
+		cli_err("[privacy] uid_key is set but badge UIDs cannot be hashed (%s); refusing "
+			"to go on",
+			rc == -EINVAL ? "the key has the wrong length" :
+					"HMAC-SHA-256 is unavailable in libcrypto");
+		return EXIT_DATA;
+	}
+	c->busy_ms = cfg.store_busy_timeout_ms > 0 ? cfg.store_busy_timeout_ms : 5000;
+	return EXIT_OK;
 }
 
 int cli_open(struct cli *c, bool writable)
 {
-	struct stat sb;
 	int rc;
 
 	if ((rc = cli_setup(c)) != EXIT_OK)
 		return rc;
-	if (stat(c->db_path, &sb) < 0) {
-		cli_err("cannot open database %s: %s", c->db_path, strerror(errno));
-		return EXIT_DATA;
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		cli_err("cannot open database %s: %s", c->db_path, strerror(EISDIR));
-		return EXIT_DATA;
-	}
-	if (access(c->db_path, writable ? R_OK | W_OK : R_OK) < 0) {
-		cli_err("cannot open database %s: %s", c->db_path, strerror(errno));
-		return EXIT_DATA;
-	}
-	if (!writable && wal_needs_shm(c->db_path)) {
-		char dir[PATH_MAX];
-
-		snprintf(dir, sizeof(dir), "%s", c->db_path);
-		cli_err("cannot open database %s: it is in WAL mode and has no %s-shm, which only "
-			"a user who can write %s may create; run tapmeet while tapmeetd is "
-			"running, or as a user allowed to write that directory",
-			c->db_path, c->db_path, dirname(dir));
-		return EXIT_DATA;
-	}
 	if (writable) {
 		struct tm_store_options opt = { .busy_timeout_ms = c->busy_ms };
 
@@ -144,15 +211,16 @@ int cli_open(struct cli *c, bool writable)
 		rc = tm_store_open_readonly(c->db_path, c->busy_ms, &c->store);
 	}
 	if (rc < 0) {
-		const char *why = c->store ? tm_store_errmsg(c->store) : NULL;
+		const char *why = c->store ? tm_store_errmsg(c->store) : strerror(-rc);
 
-		cli_err("cannot open database %s: %s", c->db_path,
-			why && *why ? why : strerror(-rc));
+		if (strstr(why, c->db_path))
+			cli_err("%s", why);
+		else
+			cli_err("cannot open database %s: %s", c->db_path, why);
 		tm_store_close(c->store);
 		c->store = NULL;
 		return EXIT_DATA;
 	}
-	c->db = tm_store_db(c->store);
 	return EXIT_OK;
 }
 
@@ -160,94 +228,76 @@ void cli_close(struct cli *c)
 {
 	tm_store_close(c->store);
 	c->store = NULL;
-	c->db = NULL;
 }
 
-int cli_prepare(struct cli *c, const char *sql, sqlite3_stmt **st)
+int cli_store_error(struct cli *c, const char *what)
 {
-	int rc = sqlite3_prepare_v2(c->db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK) {
-		cli_err("database %s: %s", c->db_path, sqlite3_errmsg(c->db));
-		return -EIO;
-	}
-	return 0;
-}
-
-int cli_db_error(struct cli *c, const char *what)
-{
-	cli_err("database %s: %s: %s", c->db_path, what, sqlite3_errmsg(c->db));
+	cli_err("database %s: %s: %s", c->db_path, what, tm_store_errmsg(c->store));
 	return EXIT_DATA;
 }
 
-int cli_uid_arg(struct cli *c, const char *text, char out[TM_PRIVACY_UID_SIZE])
+int cli_uid_arg(struct cli *c, const char *text, char out[TM_STORED_UID_SIZE])
 {
-	struct tm_badge badge;
-	char hex[TM_UID_HEX_SIZE];
+	int rc = tm_identity_parse(&c->identity, text, out);
 
-	if (tm_badge_parse_uid(&badge, text) < 0)
-		return -EINVAL;
-	tm_badge_uid_hex(&badge, hex);
-	return tm_privacy_uid(c->uid_key, hex, out);
+	if (rc == -EINVAL) {
+		cli_err("'%s' is not a badge UID (8, 14 or 20 hex digits)", text);
+		return EXIT_USAGE;
+	}
+	if (rc < 0) {
+		cli_err("cannot hash the UID '%s' with [privacy] uid_key; refusing to go on", text);
+		return EXIT_DATA;
+	}
+	return EXIT_OK;
 }
 
-int cli_resolve_person(struct cli *c, const char *arg, char uid[TM_PRIVACY_UID_SIZE], char *name,
+int cli_resolve_person(struct cli *c, const char *arg, char uid[TM_STORED_UID_SIZE], char *name,
 		       size_t name_size)
 {
-	/* An exact (case-insensitive) name wins over a partial one, so "Ann"
-	 * still finds Ann when Annabel is also registered. */
-	static const char *const queries[] = {
-		"SELECT uid, name, org FROM attendees WHERE name = ?1 COLLATE NOCASE "
-		"ORDER BY name, uid",
-		"SELECT uid, name, org FROM attendees WHERE instr(lower(name), lower(?1)) > 0 "
-		"ORDER BY name, uid",
-	};
-	sqlite3_stmt *st = NULL;
-	int found = 0;
+	struct tm_attendee_match *m = NULL;
+	size_t n = 0;
+	int rc;
 
 	if (name_size)
 		name[0] = '\0';
-	if (cli_uid_arg(c, arg, uid) == 0) {
-		if (sqlite3_prepare_v2(c->db, "SELECT name FROM attendees WHERE uid = ?1", -1, &st,
-				       NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW && name_size)
-				snprintf(name, name_size, "%s", sqlite3_column_text(st, 0));
-		}
-		sqlite3_finalize(st);
+	rc = tm_identity_parse(&c->identity, arg, uid);
+	if (rc == 0) {
+		if (tm_store_attendee_name(c->store, uid, name, name_size) < 0)
+			return cli_store_error(c, "attendee");
 		return EXIT_OK;
 	}
-	for (size_t q = 0; q < 2 && !found; q++) {
-		if (cli_prepare(c, queries[q], &st) < 0)
-			return EXIT_DATA;
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			if (++found == 1) {
-				snprintf(uid, TM_PRIVACY_UID_SIZE, "%s", sqlite3_column_text(st, 0));
-				if (name_size)
-					snprintf(name, name_size, "%s", sqlite3_column_text(st, 1));
-			}
-		}
-		if (found > 1) {
-			cli_err("'%s' matches %d attendees; give one of their UIDs:", arg, found);
-			sqlite3_reset(st);
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				const char *org = (const char *)sqlite3_column_text(st, 2);
-
-				fprintf(stderr, "  %s  %s%s%s%s\n", sqlite3_column_text(st, 0),
-					sqlite3_column_text(st, 1), org && *org ? " (" : "",
-					org ? org : "", org && *org ? ")" : "");
-			}
-		}
-		sqlite3_finalize(st);
+	if (rc != -EINVAL) {
+		cli_err("cannot hash the UID '%s' with [privacy] uid_key; refusing to go on", arg);
+		return EXIT_DATA;
 	}
-	if (found == 0) {
+	if (tm_store_find_attendees(c->store, arg, &m, &n) < 0)
+		return cli_store_error(c, "attendee lookup");
+	if (n == 0) {
 		cli_err("no attendee named '%s' (and it is not a badge UID of 8, 14 or 20 hex "
 			"digits)",
 			arg);
 		return EXIT_DATA;
 	}
-	return found == 1 ? EXIT_OK : EXIT_DATA;
+	if (n > 1) {
+		cli_err("'%s' matches %zu attendees; give one of their UIDs:", arg, n);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(stderr, "  %s  ", m[i].uid);
+			out_terminal_text(stderr, m[i].name, 0, false);
+			if (m[i].org[0]) {
+				fputs(" (", stderr);
+				out_terminal_text(stderr, m[i].org, 0, false);
+				fputc(')', stderr);
+			}
+			fputc('\n', stderr);
+		}
+		tm_store_free_matches(m, n);
+		return EXIT_DATA;
+	}
+	snprintf(uid, TM_STORED_UID_SIZE, "%s", m[0].uid);
+	if (name_size)
+		snprintf(name, name_size, "%s", m[0].name);
+	tm_store_free_matches(m, n);
+	return EXIT_OK;
 }
 
 int64_t cli_now_ms(void)

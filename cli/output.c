@@ -1,6 +1,8 @@
-/* One writer for every subcommand's rows, so that the four formats agree.
- * Tables go to people: aligned to the terminal when stdout is one, and
- * tab-separated (stream-friendly for cut and awk) when piped. */
+/* One writer for every subcommand's rows, so that the formats agree.
+ * Tables go to people: aligned to the terminal by display width when stdout
+ * is one, and tab-separated (stream-friendly for cut and awk) when piped;
+ * either way no control character from the data reaches the terminal and no
+ * cell holds a newline. */
 #include "cli.h"
 
 #include <errno.h>
@@ -9,28 +11,22 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "text.h"
 
-#define LIST_SEP '\x1f'
-
-enum col_kind { COL_PLAIN, COL_TIME, COL_LIST };
-
-struct col {
-	char name[64];
-	enum col_kind kind;
-	bool hidden;
-};
+#define MAX_COLS 32
 
 struct table {
-	char **cells; /* rows * ncols, row 0 the header */
+	char **cells; /* rows * ncols, row 0 the header; already clean */
 	size_t rows, cap;
 };
 
-void out_json_string(FILE *f, const char *s)
+void out_json_stringn(FILE *f, const char *s, size_t n)
 {
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		switch (ch) {
 		case '"':
 			fputs("\\\"", f);
 			break;
@@ -47,13 +43,18 @@ void out_json_string(FILE *f, const char *s)
 			fputs("\\t", f);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
+			if (ch < 0x20 || ch == 0x7f)
+				fprintf(f, "\\u%04x", ch);
 			else
-				fputc(*p, f);
+				fputc(ch, f);
 		}
 	}
 	fputc('"', f);
+}
+
+void out_json_string(FILE *f, const char *s)
+{
+	out_json_stringn(f, s, strlen(s));
 }
 
 void out_csv_field(FILE *f, const char *s)
@@ -71,159 +72,118 @@ void out_csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void parse_cols(sqlite3_stmt *st, struct col *cols, int n)
+void out_terminal_text(FILE *f, const char *s, size_t width, bool pad)
 {
-	for (int i = 0; i < n; i++) {
-		const char *name = sqlite3_column_name(st, i);
-		const char *bar = strchr(name, '|');
-		size_t len = bar ? (size_t)(bar - name) : strlen(name);
+	char *clean = cli_text_clean(s);
+	const char *t = clean ? clean : "?";
+	size_t w = cli_text_width(t), used;
 
-		if (len >= sizeof(cols[i].name))
-			len = sizeof(cols[i].name) - 1;
-		memcpy(cols[i].name, name, len);
-		cols[i].name[len] = '\0';
-		cols[i].kind = !bar ? COL_PLAIN : !strcmp(bar, "|time") ? COL_TIME : COL_LIST;
-		cols[i].hidden = name[0] == '_';
+	if (width && w > width) {
+		/* Cut at a grapheme boundary, leaving a column for the ellipsis. */
+		size_t len = cli_text_fit(t, width - 1, &used);
+
+		fwrite(t, 1, len, f);
+		fputs("\u2026", f);
+		w = used + 1;
+	} else {
+		fputs(t, f);
 	}
+	if (pad && width > w)
+		fprintf(f, "%*s", (int)(width - w), "");
+	free(clean);
 }
 
 /* A cell as text for tables and CSV; the caller frees it. */
-static char *cell_text(sqlite3_stmt *st, int i, const struct col *col, enum cli_format fmt)
+static char *cell_text(struct cli *c, struct tm_rows *r, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	enum tm_col_kind kind = tm_rows_kind(r, i);
+	bool table = c->format == FMT_TABLE;
 	char buf[64];
 
-	if (!v)
-		return strdup("");
-	if (col->kind == COL_TIME && fmt == FMT_TABLE) {
-		cli_local_time(v, buf, sizeof(buf));
+	if (kind == TM_COL_TIME && table) {
+		cli_local_time(tm_rows_text(r, i), buf, sizeof(buf));
 		return strdup(buf);
 	}
-	if (col->kind == COL_LIST) {
+	if (kind == TM_COL_LIST) {
 		/* In a table an unknown element (a badge without a name) reads
 		 * "?" next to known ones, and a list with nothing known stays
 		 * empty; CSV keeps the positions, empty ones included. */
-		const char *sep = fmt == FMT_CSV ? ";" : ", ";
-		bool table = fmt == FMT_TABLE;
-		size_t seps = 0, known = 0, n;
+		const char *sep = table ? ", " : ";";
+		size_t n = tm_rows_list_len(r, i), known = 0, size = 1, len;
 		char *out, *o;
 
-		for (const char *p = v; *p; p++) {
-			seps += *p == LIST_SEP;
-			known += *p != LIST_SEP;
+		for (size_t k = 0; k < n; k++) {
+			tm_rows_list_item(r, i, k, &len);
+			known += len > 0;
+			size += len + strlen(sep) + 1;
 		}
-		if (known == 0 && table)
+		if (table && known == 0)
 			return strdup("");
-		n = strlen(v) + (seps + 1) * (strlen(sep) + 1) + 1;
-		out = o = malloc(n);
+		out = o = malloc(size);
 		if (!out)
 			return NULL;
-		for (const char *p = v;; p++) {
-			if (*p == LIST_SEP || *p == '\0') {
-				if (table && (p == v || p[-1] == LIST_SEP))
-					*o++ = '?';
-				if (*p == '\0')
-					break;
+		for (size_t k = 0; k < n; k++) {
+			const char *item = tm_rows_list_item(r, i, k, &len);
+
+			if (k) {
 				strcpy(o, sep);
 				o += strlen(sep);
-			} else {
-				*o++ = *p;
 			}
+			if (table && len == 0)
+				*o++ = '?';
+			memcpy(o, item, len);
+			o += len;
 		}
 		*o = '\0';
 		return out;
 	}
-	if (fmt == FMT_TABLE && strpbrk(v, "\t\n\r")) {
-		char *out = strdup(v);
-
-		for (char *p = out; p && *p; p++)
-			if (*p == '\t' || *p == '\n' || *p == '\r')
-				*p = ' ';
-		return out;
-	}
-	return strdup(v);
+	return strdup(tm_rows_text(r, i));
 }
 
-static void json_value(FILE *f, sqlite3_stmt *st, int i, const struct col *col)
+static void json_value(FILE *f, struct tm_rows *r, int i)
 {
-	const char *v;
+	enum tm_col_kind kind = tm_rows_kind(r, i);
 
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
-		fputs(col->kind == COL_LIST ? "[]" : "null", f);
+	if (tm_rows_is_null(r, i)) {
+		fputs(kind == TM_COL_LIST ? "[]" : "null", f);
 		return;
-	case SQLITE_INTEGER:
-		if (col->kind != COL_LIST) {
-			fprintf(f, "%lld", (long long)sqlite3_column_int64(st, i));
-			return;
-		}
-		break;
-	case SQLITE_FLOAT:
-		if (col->kind != COL_LIST) {
-			fprintf(f, "%.17g", sqlite3_column_double(st, i));
-			return;
-		}
-		break;
-	default:
-		break;
 	}
-	v = (const char *)sqlite3_column_text(st, i);
-	if (col->kind != COL_LIST) {
-		out_json_string(f, v ? v : "");
+	if (kind == TM_COL_INT) {
+		fprintf(f, "%lld", (long long)tm_rows_int(r, i));
+		return;
+	}
+	if (kind != TM_COL_LIST) {
+		out_json_string(f, tm_rows_text(r, i));
 		return;
 	}
 	fputc('[', f);
-	for (const char *p = v; p;) {
-		const char *sep = strchr(p, LIST_SEP);
-		size_t len = sep ? (size_t)(sep - p) : strlen(p);
-		char *item = strndup(p, len);
+	for (size_t k = 0, n = tm_rows_list_len(r, i); k < n; k++) {
+		size_t len;
+		const char *item = tm_rows_list_item(r, i, k, &len);
 
-		out_json_string(f, item ? item : "");
-		free(item);
-		if (sep)
+		if (k)
 			fputc(',', f);
-		p = sep ? sep + 1 : NULL;
+		out_json_stringn(f, item, len);
 	}
 	fputc(']', f);
 }
 
-static void json_object(FILE *f, sqlite3_stmt *st, const struct col *cols, int n)
+static void json_object(FILE *f, struct tm_rows *r)
 {
 	bool first = true;
 
 	fputc('{', f);
-	for (int i = 0; i < n; i++) {
-		if (cols[i].hidden)
+	for (int i = 0; i < tm_rows_columns(r); i++) {
+		if (tm_rows_hidden(r, i))
 			continue;
 		if (!first)
 			fputc(',', f);
 		first = false;
-		out_json_string(f, cols[i].name);
+		out_json_string(f, tm_rows_name(r, i));
 		fputc(':', f);
-		json_value(f, st, i, &cols[i]);
+		json_value(f, r, i);
 	}
 	fputc('}', f);
-}
-
-/* Display width: code points, not bytes, so names with accents align. */
-static size_t width_of(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xC0) != 0x80;
-	return w;
-}
-
-static size_t bytes_for_width(const char *s, size_t w)
-{
-	const char *p = s;
-
-	for (size_t n = 0; *p; p++) {
-		if (((unsigned char)*p & 0xC0) != 0x80 && n++ == w)
-			break;
-	}
-	return (size_t)(p - s);
 }
 
 static int terminal_width(void)
@@ -238,17 +198,17 @@ static int terminal_width(void)
 	return 80;
 }
 
-static void print_aligned(FILE *f, struct table *t, const struct col *cols, int n)
+static void print_aligned(FILE *f, struct table *t, const struct tm_rows *r, int n)
 {
-	size_t w[64] = { 0 }, total = 0;
+	size_t w[MAX_COLS] = { 0 }, total = 0;
 	int shown = 0, termw = terminal_width();
 
-	for (size_t r = 0; r < t->rows; r++)
+	for (size_t row = 0; row < t->rows; row++)
 		for (int i = 0; i < n; i++)
-			if (!cols[i].hidden && width_of(t->cells[r * n + i]) > w[i])
-				w[i] = width_of(t->cells[r * n + i]);
+			if (!tm_rows_hidden(r, i) && cli_text_width(t->cells[row * n + i]) > w[i])
+				w[i] = cli_text_width(t->cells[row * n + i]);
 	for (int i = 0; i < n; i++)
-		if (!cols[i].hidden) {
+		if (!tm_rows_hidden(r, i)) {
 			total += w[i];
 			shown++;
 		}
@@ -258,33 +218,22 @@ static void print_aligned(FILE *f, struct table *t, const struct col *cols, int 
 		int widest = -1;
 
 		for (int i = 0; i < n; i++)
-			if (!cols[i].hidden && (widest < 0 || w[i] > w[widest]))
+			if (!tm_rows_hidden(r, i) && (widest < 0 || w[i] > w[widest]))
 				widest = i;
 		if (widest < 0 || w[widest] <= 6)
 			break;
 		w[widest]--;
 		total--;
 	}
-	for (size_t r = 0; r < t->rows; r++) {
+	for (size_t row = 0; row < t->rows; row++) {
 		int printed = 0;
 
 		for (int i = 0; i < n; i++) {
-			const char *s = t->cells[r * n + i];
-			size_t sw = width_of(s);
-
-			if (cols[i].hidden)
+			if (tm_rows_hidden(r, i))
 				continue;
 			if (printed++)
 				fputs("  ", f);
-			if (sw > w[i]) {
-				fwrite(s, 1, bytes_for_width(s, w[i] - 1), f);
-				fputs("\u2026", f);
-				sw = w[i];
-			} else {
-				fputs(s, f);
-			}
-			if (printed < shown)
-				fprintf(f, "%*s", (int)(w[i] - sw), "");
+			out_terminal_text(f, t->cells[row * n + i], w[i], printed < shown);
 		}
 		fputc('\n', f);
 	}
@@ -306,85 +255,86 @@ static int table_add(struct table *t, char **row, int n)
 	return 0;
 }
 
-static void write_row_plain(FILE *f, char **cells, const struct col *cols, int n, bool csv)
+static void write_row_plain(FILE *f, char **cells, const struct tm_rows *r, int n, bool csv)
 {
 	bool first = true;
 
 	for (int i = 0; i < n; i++) {
-		if (cols[i].hidden)
+		if (tm_rows_hidden(r, i))
 			continue;
 		if (!first)
 			fputc(csv ? ',' : '\t', f);
 		first = false;
 		if (csv)
-			out_csv_field(f, cells[i]);
+			out_csv_field(f, cells[i] ? cells[i] : "");
 		else
-			fputs(cells[i], f);
+			out_terminal_text(f, cells[i] ? cells[i] : "", 0, false);
 	}
 	fputc('\n', f);
 }
 
-int out_query(struct cli *c, sqlite3_stmt *st, const struct out_opts *opt)
+static void free_row(char **row, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(row[i]);
+}
+
+int out_rows(struct cli *c, struct tm_rows *r, const struct out_opts *opt)
 {
 	static const struct out_opts none;
 	FILE *f = stdout;
-	int n = sqlite3_column_count(st), rc, ret = EXIT_OK;
-	struct col cols[64];
+	int n = tm_rows_columns(r), rc, ret = EXIT_OK;
 	struct table t = { 0 };
-	char *row[64];
+	char *row[MAX_COLS];
 	bool aligned, rows = false;
-	enum cli_format fmt = c->format;
+	enum cli_format fmt = c->format == FMT_VCARD ? FMT_CSV : c->format;
 
 	if (!opt)
 		opt = &none;
-	if (n > 64)
+	if (n > MAX_COLS)
 		return EXIT_DATA;
-	parse_cols(st, cols, n);
 	aligned = fmt == FMT_TABLE && !opt->stream && isatty(STDOUT_FILENO);
 	if (!opt->no_header && (fmt == FMT_CSV || fmt == FMT_TABLE)) {
 		for (int i = 0; i < n; i++)
-			row[i] = strdup(cols[i].name);
-		if (aligned) {
-			table_add(&t, row, n);
+			row[i] = strdup(tm_rows_name(r, i));
+		if (aligned && table_add(&t, row, n) == 0) {
+			/* kept */
 		} else {
-			write_row_plain(f, row, cols, n, fmt == FMT_CSV);
-			for (int i = 0; i < n; i++)
-				free(row[i]);
+			write_row_plain(f, row, r, n, fmt == FMT_CSV);
+			free_row(row, n);
 		}
 	}
 	if (fmt == FMT_JSON)
 		fputc('[', f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (opt->row_fn && opt->row_fn(opt->ctx, st) < 0) {
+	while ((rc = tm_rows_next(r)) > 0) {
+		if (opt->row_fn && opt->row_fn(opt->ctx, r) < 0) {
 			ret = EXIT_DATA;
 			break;
 		}
 		if (fmt == FMT_JSON || fmt == FMT_NDJSON) {
 			if (fmt == FMT_JSON)
 				fputs(rows ? ",\n" : "\n", f);
-			json_object(f, st, cols, n);
+			json_object(f, r);
 			if (fmt == FMT_NDJSON)
 				fputc('\n', f);
 		} else {
 			for (int i = 0; i < n; i++)
-				row[i] = cell_text(st, i, &cols[i], fmt);
-			if (aligned && table_add(&t, row, n) == 0)
-				goto next;
-			write_row_plain(f, row, cols, n, fmt == FMT_CSV);
-			for (int i = 0; i < n; i++)
-				free(row[i]);
+				row[i] = cell_text(c, r, i);
+			if (!aligned || table_add(&t, row, n) < 0) {
+				write_row_plain(f, row, r, n, fmt == FMT_CSV);
+				free_row(row, n);
+			}
 		}
-next:
 		rows = true;
 		if (opt->stream)
 			fflush(f);
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ret = cli_db_error(c, "query");
+	if (rc < 0)
+		ret = cli_store_error(c, "query");
 	if (fmt == FMT_JSON)
 		fputs(rows ? "\n]\n" : "]\n", f);
 	if (aligned) {
-		print_aligned(f, &t, cols, n);
+		print_aligned(f, &t, r, n);
 		for (size_t i = 0; i < t.rows * (size_t)n; i++)
 			free(t.cells[i]);
 		free(t.cells);

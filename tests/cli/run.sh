@@ -271,8 +271,8 @@ check "privacy: stored UID is HMAC-SHA-256 truncated" \
 	test "$(sqlite3 "$PDB" "SELECT uid FROM attendees WHERE name = 'Alice Martin'")" = "$want"
 check "privacy: no plain UID in the registry" \
 	test "$(sqlite3 "$PDB" "SELECT count(*) FROM attendees WHERE uid = '04A1B2C3D4E5F6'")" = 0
-check "privacy: person by real UID finds the pseudonym" \
-	sh -c "'$TAPMEET' --config priv.conf --db '$PDB' person 04A1B2C3D4E5F6 | grep '$want' >/dev/null"
+check "privacy: a real UID on the command line finds the pseudonym" \
+	sh -c "'$TAPMEET' --config priv.conf --db '$PDB' forget 04A1B2C3D4E5F6 2>&1 | grep 'Alice Martin ($want)' >/dev/null"
 
 # ---------------------------------------------------------------- forget (last: it destroys)
 expect forget-refuse 1 tm forget alice
