@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "station.h"
+#include "tapmeet/exit.h"
 #include "tapmeet/config.h"
 #include "tapmeet/log.h"
 #include "tapmeet/pattern.h"
@@ -88,13 +89,13 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "tapmeetd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 
 	tm_config_defaults(&cfg);
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tapmeetd: %s\n", err);
 		else
 			tm_err("event=config-error error=\"%s\"", err);
-		return 1;
+		return EXIT_DATA;
 	}
 	if (check_only) {
 		char leds[PATH_MAX + 512];
@@ -119,5 +120,5 @@ int main(int argc, char **argv)
 	 * world-readable. */
 	umask(0027);
 	rc = station_run(&cfg, config_path);
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? EXIT_DATA : EXIT_OK;
 }

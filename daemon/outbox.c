@@ -1,5 +1,5 @@
 /* The outbox keeps every decision until SQLite has committed it. A locked,
- * full or failing database delays a write; it never loses one. */
+ * full or failing database delays a write; it never loses one silently. */
 #include "outbox.h"
 
 #include <errno.h>
@@ -14,70 +14,85 @@ void outbox_init(struct outbox *ob, size_t limit)
 	ob->limit = limit;
 }
 
-void outbox_log_entry(int priority, const char *why, const struct outbox_entry *e)
+void outbox_log_entry(int priority, const char *why, const struct write_req *e)
 {
 	char utc[TM_UTC_SIZE];
 
+	if (e->type == WRITE_STATUS || e->type == WRITE_STATION)
+		return; /* nothing a person did */
 	for (size_t i = 0; i < e->n_taps; i++) {
-		const struct tm_store_tap *t = &e->taps[i];
+		const struct tm_store_tap *t = &e->taps[i].row;
 
 		tm_format_utc(t->stamp.utc_ms, utc);
 		tm_log(priority,
 		       "%s tap=%s uid=%s outcome=%s meeting=%s time=%s mono_ms=%lld boot_id=%s", why,
-		       t->id, t->uid, tm_tap_outcome_name(t->outcome),
-		       e->is_meeting ? e->meeting_id : "-", utc, (long long)t->stamp.mono_ms,
-		       t->stamp.boot_id);
+		       t->id[0] ? t->id : "-", t->uid, tm_tap_outcome_name(t->outcome),
+		       e->type == WRITE_MEETING && e->meeting_id[0] ? e->meeting_id :
+		       e->type == WRITE_MEETING			   ? "(new)" :
+								     "-",
+		       utc, (long long)t->stamp.mono_ms, t->stamp.boot_id);
 	}
 }
 
-int outbox_push(struct outbox *ob, struct outbox_entry *e)
+static void unlink_after(struct outbox *ob, struct write_req *prev, struct write_req *e)
+{
+	if (prev)
+		prev->next = e->next;
+	else
+		ob->head = e->next;
+	if (ob->tail == e)
+		ob->tail = prev;
+	ob->len--;
+}
+
+int outbox_push(struct outbox *ob, struct write_req *req, const struct write_req *busy)
 {
 	int rc = 0;
 
-	e->next = NULL;
+	req->next = NULL;
 	if (ob->len >= ob->limit && ob->head) {
 		/* Memory is finite too: the oldest write goes to the journal, in
 		 * full, so that nothing disappears without a trace. */
-		outbox_log_entry(LOG_CRIT, "unsaved-dropped", ob->head);
-		outbox_pop_free(ob);
-		rc = -ENOSPC;
+		struct write_req *prev = NULL, *victim = ob->head;
+
+		if (victim == busy && victim->next) {
+			prev = victim;
+			victim = victim->next;
+		}
+		if (victim != busy) {
+			outbox_log_entry(LOG_CRIT, "unsaved-dropped", victim);
+			unlink_after(ob, prev, victim);
+			free(victim);
+			rc = -ENOSPC;
+		}
 	}
 	if (ob->tail)
-		ob->tail->next = e;
+		ob->tail->next = req;
 	else
-		ob->head = e;
-	ob->tail = e;
+		ob->head = req;
+	ob->tail = req;
 	ob->len++;
 	return rc;
 }
 
-struct outbox_entry *outbox_peek(struct outbox *ob)
+struct write_req *outbox_peek(struct outbox *ob)
 {
 	return ob->head;
 }
 
-void outbox_pop_free(struct outbox *ob)
+struct write_req *outbox_pop(struct outbox *ob)
 {
-	struct outbox_entry *e = ob->head;
+	struct write_req *e = ob->head;
 
-	if (!e)
-		return;
-	ob->head = e->next;
-	if (!ob->head)
-		ob->tail = NULL;
-	ob->len--;
-	free(e);
+	if (e)
+		unlink_after(ob, NULL, e);
+	return e;
 }
 
 void outbox_free(struct outbox *ob)
 {
-	while (ob->head)
-		outbox_pop_free(ob);
-}
+	struct write_req *e;
 
-int outbox_write(struct tm_store *store, const struct outbox_entry *e)
-{
-	if (e->is_meeting)
-		return tm_store_write_meeting(store, e->meeting_id, &e->stamp, e->taps, e->n_taps);
-	return tm_store_write_taps(store, e->taps, e->n_taps);
+	while ((e = outbox_pop(ob)))
+		free(e);
 }

@@ -1,40 +1,70 @@
-/* Writes waiting for the database: in order, retried until they commit. */
+/* Writes waiting for the database, in the order they were decided: the
+ * queue between the event loop and the writer thread. Not locked itself;
+ * the writer guards it. */
 #ifndef TAPMEETD_OUTBOX_H
 #define TAPMEETD_OUTBOX_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tapmeet/engine.h"
+#include "tapmeet/pattern.h"
 #include "tapmeet/store.h"
 
-struct outbox_entry {
-	bool is_meeting;
-	char meeting_id[TM_ID_SIZE];
-	struct tm_stamp stamp;
+enum write_type {
+	WRITE_TAPS,    /* taps: insert, or update the outcome of one stored as pending */
+	WRITE_MEETING, /* a meeting and its taps, one transaction */
+	WRITE_STATUS,  /* the station's health row */
+	WRITE_STATION, /* register (or switch to) a station id */
+};
+
+struct write_tap {
+	uint64_t ref; /* the engine's tap number: the same tap keeps its row */
+	bool inserted; /* set by the writer: a new row, not an update */
+	struct tm_store_tap row; /* row.id is given by the writer */
+};
+
+struct write_req {
+	enum write_type type;
 	size_t n_taps;
-	struct tm_store_tap taps[TM_MAX_BADGES_AT_ONCE];
-	enum tm_pattern pattern; /* feedback once committed */
+	struct write_tap taps[TM_MAX_BADGES_AT_ONCE];
+	char meeting_id[TM_ID_SIZE]; /* given by the writer */
+	struct tm_stamp stamp;       /* the meeting's */
+	enum tm_pattern pattern;     /* feedback once committed */
+	int64_t submitted_ms;        /* CLOCK_MONOTONIC */
 	int attempts;
-	struct outbox_entry *next;
+	bool ids_given;
+	struct {
+		char reader_state[16];
+		char detail[192];
+		bool storage_fault;
+		bool clock_synced;
+		int64_t started_utc_ms;
+	} status;
+	struct {
+		char id[TM_ID_SIZE];
+		char name[64];
+	} station;
+	struct write_req *next;
 };
 
 struct outbox {
-	struct outbox_entry *head, *tail;
+	struct write_req *head, *tail;
 	size_t len;
 	size_t limit;
 };
 
 void outbox_init(struct outbox *ob, size_t limit);
-/* Takes ownership of e. When full, the oldest entry is written to the log
- * in full (so the journal still holds it) and dropped; returns -ENOSPC then. */
-int outbox_push(struct outbox *ob, struct outbox_entry *e);
-struct outbox_entry *outbox_peek(struct outbox *ob);
-void outbox_pop_free(struct outbox *ob);
+/* Takes ownership of req. When full, the oldest entry other than `busy`
+ * (the one being written) is written to the log in full, so the journal
+ * still holds it, and dropped; returns -ENOSPC then. */
+int outbox_push(struct outbox *ob, struct write_req *req, const struct write_req *busy);
+struct write_req *outbox_peek(struct outbox *ob);
+/* Unlinks and returns the oldest entry (the caller frees it). */
+struct write_req *outbox_pop(struct outbox *ob);
 void outbox_free(struct outbox *ob);
 /* Writes the entry to the log as key=value, so it can be recovered by hand. */
-void outbox_log_entry(int priority, const char *why, const struct outbox_entry *e);
-/* One transaction for the entry. */
-int outbox_write(struct tm_store *store, const struct outbox_entry *e);
+void outbox_log_entry(int priority, const char *why, const struct write_req *req);
 
 #endif

@@ -1,9 +1,10 @@
-/* The station's event loop.
+/* The station: joins reader, engine, writer and LEDs on one event loop.
  *
- * One thread, one epoll set: a signalfd (TERM, INT, HUP), the reader's fd,
- * and timerfds for the engine's deadlines, the LED pattern steps, store
- * retries, reader reconnects and housekeeping (heartbeat, watchdog). Nothing
- * here sleeps; SQLite's busy timeout is the only wait, kept short by config.
+ * Sources (loop.c): a signalfd (TERM, INT, HUP), the reader's fd, the
+ * writer's notice fd, and timers for the engine's deadlines, the LED pattern
+ * steps, reader reconnects, slow-write detection and housekeeping
+ * (heartbeat, watchdog). Nothing here waits: the disk belongs to the writer
+ * thread (writer.c), the blocking reader to its own thread.
  */
 #include "station.h"
 
@@ -12,19 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
-#include <unistd.h>
 
-#include "outbox.h"
+#include "loop.h"
+#include "writer.h"
 #include "tapmeet/clock.h"
 #include "tapmeet/engine.h"
+#include "tapmeet/identity.h"
 #include "tapmeet/leds.h"
 #include "tapmeet/log.h"
 #include "tapmeet/pattern.h"
-#include "tapmeet/privacy.h"
 #include "tapmeet/reader.h"
 #include "tapmeet/store.h"
 
@@ -32,30 +30,31 @@
  * its database down, and still safe on a Pi with 512 MB. */
 #define OUTBOX_LIMIT 20000
 #define HEARTBEAT_MS 30000
-#define REF_MAP 16
-
-enum source { SRC_SIGNAL = 1, SRC_READER, SRC_ENGINE_TIMER, SRC_LED_TIMER, SRC_RETRY_TIMER,
-	      SRC_READER_TIMER, SRC_HOUSEKEEPING };
-
-struct ref_id {
-	uint64_t ref;
-	char id[TM_ID_SIZE];
-};
+/* A write not committed by then shows the storage fault: an fsync on an SD
+ * card takes 5-50 ms, so this means a lock or a failing card. */
+#define SLOW_WRITE_MS 1500
+/* "Saved" is shown only while the people who tapped are likely still there. */
+#define FEEDBACK_FRESH_MS 3000
+/* At a stop, the writer gets this long beyond one busy wait to finish. */
+#define STOP_GRACE_MS 2000
 
 struct station {
 	struct tm_config cfg;
 	const char *config_path;
-	int epfd, sigfd;
-	int engine_timer, led_timer, retry_timer, reader_timer, housekeeping_timer;
+	struct loop *loop;
+	struct loop_timer *engine_timer, *led_timer, *reader_timer, *slow_timer, *housekeeping;
 
+	struct tm_identity identity;
 	struct tm_engine engine;
-	struct tm_store *store;
-	struct outbox outbox;
-	bool storage_fault;
+	struct writer *writer;
+	struct loop_fd *writer_watch;
+	bool writes_failing, writes_slow;
 	int64_t storage_fault_since;
+	char store_error[512];
 
 	const struct tm_reader_ops *reader_ops;
 	struct tm_reader *reader;
+	struct loop_fd *reader_watch;
 	enum tm_reader_state reader_state;
 	char reader_detail[192];
 	int64_t reader_retry_ms;
@@ -65,63 +64,24 @@ struct station {
 	struct tm_show show;
 	unsigned lights;
 
-	/* Tap ids already given to engine refs, so a pending tap keeps its id. */
-	struct ref_id refs[REF_MAP];
-	size_t refs_next;
-
 	int64_t started_utc_ms;
-	uint64_t meetings_today, taps_total;
+	uint64_t meetings_total, taps_total;
 	uint64_t watchdog_usec;
 	bool stopping;
 };
 
-/* --- timers ---------------------------------------------------------------- */
-
-static int make_timer(struct station *st, enum source src)
+static bool storage_fault(const struct station *st)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
-/* Arms a timer at an absolute CLOCK_MONOTONIC time in ms; TM_NEVER disarms. */
-static void arm_at(int fd, int64_t at_ms)
-{
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	if (at_ms != TM_NEVER) {
-		if (at_ms <= 0)
-			at_ms = 1;
-		its.it_value.tv_sec = at_ms / 1000;
-		its.it_value.tv_nsec = (at_ms % 1000) * 1000000;
-	}
-	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
-static void drain_timer(int fd)
-{
-	uint64_t expirations;
-
-	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		tm_debug("timer read failed: %s", strerror(errno));
+	return st->writes_failing || st->writes_slow;
 }
 
 /* --- LEDs ------------------------------------------------------------------ */
 
-static void update_leds(struct station *st)
+static void update_leds(void *ctx)
 {
+	struct station *st = ctx;
 	int64_t now = tm_mono_ms(), next;
-	enum tm_pattern base = tm_show_pick_base(st->storage_fault,
+	enum tm_pattern base = tm_show_pick_base(storage_fault(st),
 						 st->reader_state == TM_READER_FAULT,
 						 tm_engine_base_pattern(&st->engine, now));
 	unsigned lights;
@@ -138,7 +98,7 @@ static void update_leds(struct station *st)
 				strerror(-rc));
 	}
 	st->lights = lights;
-	arm_at(st->led_timer, next == TM_PATTERN_FOREVER ? TM_NEVER : next);
+	loop_timer_at(st->led_timer, next == TM_PATTERN_FOREVER ? TM_NEVER : next);
 }
 
 static void feedback(struct station *st, enum tm_pattern p)
@@ -185,162 +145,194 @@ static void close_leds(struct station *st)
 	st->leds = NULL;
 }
 
-/* --- status ------------------------------------------------------------------ */
+/* --- writes ------------------------------------------------------------------- */
+
+static void submit(struct station *st, struct write_req *req)
+{
+	int64_t oldest;
+
+	req->submitted_ms = tm_mono_ms();
+	if (writer_submit(st->writer, req) == -ENOSPC)
+		tm_log(LOG_CRIT, "outbox full (%d writes): oldest written to this log only",
+		       OUTBOX_LIMIT);
+	if (writer_backlog(st->writer, &oldest) > 0)
+		loop_timer_at(st->slow_timer, oldest + SLOW_WRITE_MS);
+}
 
 static void write_status(struct station *st)
 {
-	struct tm_station_status status = {
-		.reader_state = tm_reader_state_name(st->reader_state),
-		.detail = st->reader_detail,
-		.storage_fault = st->storage_fault,
-		.clock_synced = tm_clock_synced(),
-		.started_utc_ms = st->started_utc_ms,
-	};
-	int rc;
+	struct write_req *req = calloc(1, sizeof(*req));
 
-	/* Best effort: the status row is for people; taps go first. */
-	if (!st->storage_fault && (rc = tm_store_write_status(st->store, &status)) < 0)
-		tm_debug("status write failed: %s", tm_store_errmsg(st->store));
 	sd_notifyf(0, "STATUS=reader %s%s%s; %llu taps, %llu meetings since start%s",
 		   tm_reader_state_name(st->reader_state), st->reader_detail[0] ? ": " : "",
 		   st->reader_detail, (unsigned long long)st->taps_total,
-		   (unsigned long long)st->meetings_today,
-		   st->storage_fault ? "; STORAGE FAULT, writes kept in memory" : "");
+		   (unsigned long long)st->meetings_total,
+		   storage_fault(st) ? "; STORAGE FAULT, writes kept in memory" : "");
+	if (!req)
+		return; /* the status row is for people; taps go first */
+	req->type = WRITE_STATUS;
+	snprintf(req->status.reader_state, sizeof(req->status.reader_state), "%s",
+		 tm_reader_state_name(st->reader_state));
+	snprintf(req->status.detail, sizeof(req->status.detail), "%s", st->reader_detail);
+	req->status.storage_fault = storage_fault(st);
+	req->status.clock_synced = tm_clock_synced();
+	req->status.started_utc_ms = st->started_utc_ms;
+	submit(st, req);
 }
 
-/* --- store ------------------------------------------------------------------- */
-
-static void set_storage_fault(struct station *st, bool fault, int rc)
+static void set_storage_fault(struct station *st, bool failing, bool slow)
 {
-	if (fault == st->storage_fault)
+	bool before = storage_fault(st);
+
+	st->writes_failing = failing;
+	st->writes_slow = slow;
+	if (before == storage_fault(st))
 		return;
-	st->storage_fault = fault;
-	if (fault) {
+	if (!before)
 		st->storage_fault_since = tm_mono_ms();
-		tm_err("store=%s event=storage-fault error=\"%s\" errno=%s action=\"keeping writes in memory, retrying every %lldms\"",
-		       st->cfg.store_path, tm_store_errmsg(st->store), strerror(-rc),
-		       (long long)st->cfg.store_retry_ms);
-	} else {
-		tm_notice("store=%s event=storage-recovered after_ms=%lld", st->cfg.store_path,
-			  (long long)(tm_mono_ms() - st->storage_fault_since));
-	}
+	update_leds(st);
 	write_status(st);
 }
 
-static void log_committed(struct station *st, const struct outbox_entry *e)
+static void log_committed(struct station *st, const struct write_req *e)
 {
-	for (size_t i = 0; i < e->n_taps; i++)
-		tm_info("tap id=%s uid=%s kind=%s outcome=%s%s%s%s", e->taps[i].id, e->taps[i].uid,
-			tm_badge_kind_name(e->taps[i].kind), tm_tap_outcome_name(e->taps[i].outcome),
-			e->taps[i].reason[0] ? " reason=\"" : "", e->taps[i].reason,
-			e->taps[i].reason[0] ? "\"" : "");
-	if (e->is_meeting) {
+	for (size_t i = 0; i < e->n_taps; i++) {
+		const struct tm_store_tap *t = &e->taps[i].row;
+
+		st->taps_total += e->taps[i].inserted;
+		tm_info("tap id=%s uid=%s kind=%s outcome=%s%s%s%s", t->id, t->uid,
+			tm_badge_kind_name(t->kind), tm_tap_outcome_name(t->outcome),
+			t->reason[0] ? " reason=\"" : "", t->reason, t->reason[0] ? "\"" : "");
+	}
+	if (e->type == WRITE_MEETING) {
 		char badges[TM_MAX_BADGES_AT_ONCE * TM_UID_HEX_SIZE] = "";
+		const char *colon = strrchr(e->meeting_id, ':');
 		size_t len = 0;
 
 		for (size_t i = 0; i < e->n_taps; i++)
 			len += (size_t)snprintf(badges + len, sizeof(badges) - len, "%s%s",
-						i ? "," : "", e->taps[i].uid);
-		tm_notice("meeting id=%s station=%s badges=%s", e->meeting_id, st->cfg.station_id,
-			  badges);
-		st->meetings_today++;
+						i ? "," : "", e->taps[i].row.uid);
+		tm_notice("meeting id=%s station=%.*s badges=%s", e->meeting_id,
+			  (int)(colon ? colon - e->meeting_id : 0), e->meeting_id, badges);
+		st->meetings_total++;
 	}
+	if (e->type == WRITE_STATION)
+		tm_notice("event=station-registered station=%s", e->station.id);
 }
 
-/* Writes what is waiting, oldest first; stops at the first failure so the
- * order of decisions is kept. `live` says whether people are still at the
- * station to see feedback (not for retries of old writes). */
-static void flush_outbox(struct station *st, bool live)
+/* What the writer reports: commits (only then "saved"), failures, recovery. */
+static void on_writer(void *ctx)
 {
-	struct outbox_entry *e;
-	int rc;
+	struct station *st = ctx;
+	struct writer_notice n;
+	int64_t oldest;
 
-	while ((e = outbox_peek(&st->outbox))) {
-		rc = outbox_write(st->store, e);
-		if (rc < 0) {
-			e->attempts++;
-			set_storage_fault(st, true, rc);
-			arm_at(st->retry_timer, tm_mono_ms() + st->cfg.store_retry_ms);
-			return;
+	writer_ack(st->writer);
+	while (writer_next_notice(st->writer, &n)) {
+		switch (n.type) {
+		case NOTICE_COMMITTED:
+			log_committed(st, n.req);
+			/* Green means saved: feedback only after the commit, and
+			 * only while it still answers what the people just did. */
+			if (!st->stopping && tm_mono_ms() - n.req->submitted_ms <= FEEDBACK_FRESH_MS)
+				feedback(st, n.req->pattern);
+			free(n.req);
+			break;
+		case NOTICE_FAILING:
+			snprintf(st->store_error, sizeof(st->store_error), "%s", n.message);
+			tm_err("store=%s event=storage-fault error=\"%s\" errno=%s action=\"keeping writes in memory, retrying every %lldms\"",
+			       st->cfg.store_path, n.message, strerror(-n.rc),
+			       (long long)st->cfg.store_retry_ms);
+			set_storage_fault(st, true, st->writes_slow);
+			break;
+		case NOTICE_RECOVERED:
+			tm_notice("store=%s event=storage-recovered after_ms=%lld", st->cfg.store_path,
+				  (long long)(tm_mono_ms() - n.since_ms));
+			set_storage_fault(st, false, st->writes_slow);
+			break;
 		}
-		log_committed(st, e);
-		/* Green means saved: feedback only after the commit, and only
-		 * while it still answers what the people just did. */
-		if (live && e->attempts == 0)
-			feedback(st, e->pattern);
-		outbox_pop_free(&st->outbox);
 	}
-	arm_at(st->retry_timer, TM_NEVER);
-	set_storage_fault(st, false, 0);
+	if (writer_backlog(st->writer, &oldest) == 0) {
+		loop_timer_at(st->slow_timer, TM_NEVER);
+		if (st->writes_slow)
+			tm_notice("store=%s event=writes-caught-up", st->cfg.store_path);
+		set_storage_fault(st, st->writes_failing, false);
+	} else {
+		loop_timer_at(st->slow_timer, oldest + SLOW_WRITE_MS);
+	}
+	update_leds(st);
 }
 
-static const char *tap_id_for(struct station *st, uint64_t ref)
+/* The oldest write is still not committed: show it, whatever the reason. */
+static void on_slow_write(void *ctx)
 {
-	struct ref_id *slot;
+	struct station *st = ctx;
+	int64_t oldest;
+	size_t backlog = writer_backlog(st->writer, &oldest);
 
-	for (size_t i = 0; i < REF_MAP; i++)
-		if (st->refs[i].ref == ref)
-			return st->refs[i].id;
-	slot = &st->refs[st->refs_next++ % REF_MAP];
-	slot->ref = ref;
-	tm_store_next_tap_id(st->store, slot->id);
-	st->taps_total++;
-	return slot->id;
+	if (backlog == 0)
+		return;
+	if (tm_mono_ms() - oldest < SLOW_WRITE_MS) {
+		loop_timer_at(st->slow_timer, oldest + SLOW_WRITE_MS);
+		return;
+	}
+	if (!st->writes_slow)
+		tm_warn("store=%s event=writes-slow backlog=%zu oldest_ms=%lld action=\"keeping writes in memory\"",
+			st->cfg.store_path, backlog, (long long)(tm_mono_ms() - oldest));
+	set_storage_fault(st, st->writes_failing, true);
 }
 
-static void fill_store_tap(struct station *st, struct tm_store_tap *out, const struct tm_tap *t)
+static void tap_row(struct station *st, struct write_tap *out, const struct tm_tap *t)
 {
-	char hex[TM_UID_HEX_SIZE];
-
 	memset(out, 0, sizeof(*out));
-	snprintf(out->id, sizeof(out->id), "%s", tap_id_for(st, t->ref));
-	tm_badge_uid_hex(&t->badge, hex);
-	if (tm_privacy_uid(st->cfg.privacy_uid_key, hex, out->uid) < 0)
-		snprintf(out->uid, sizeof(out->uid), "%s", hex);
-	out->kind = t->badge.kind;
-	out->outcome = t->outcome;
-	snprintf(out->reason, sizeof(out->reason), "%s", t->reason);
-	tm_stamp_at(&out->stamp, t->at_ms);
+	(void)st;
+	out->ref = t->ref;
+	/* The engine's badges are already in their stored form (identity.h). */
+	tm_badge_uid_hex(&t->badge, out->row.uid);
+	out->row.kind = t->badge.kind;
+	out->row.outcome = t->outcome;
+	snprintf(out->row.reason, sizeof(out->row.reason), "%s", t->reason);
+	tm_stamp_at(&out->row.stamp, t->at_ms);
 }
 
 static void handle_action(struct station *st, const struct tm_action *a)
 {
-	struct outbox_entry *e = calloc(1, sizeof(*e));
+	struct write_req *req = calloc(1, sizeof(*req));
 
-	if (!e) {
+	if (!req) {
 		tm_log(LOG_CRIT, "out of memory: action lost at_ms=%lld", (long long)a->at_ms);
 		return;
 	}
-	e->is_meeting = a->type == TM_ACTION_MEETING;
-	e->pattern = a->pattern;
-	e->n_taps = a->n_taps;
+	req->type = a->type == TM_ACTION_MEETING ? WRITE_MEETING : WRITE_TAPS;
+	req->pattern = a->pattern;
+	req->n_taps = a->n_taps;
 	for (size_t i = 0; i < a->n_taps; i++)
-		fill_store_tap(st, &e->taps[i], &a->taps[i]);
-	if (e->is_meeting) {
-		tm_store_next_meeting_id(st->store, e->meeting_id);
-		tm_stamp_at(&e->stamp, a->at_ms);
-	}
+		tap_row(st, &req->taps[i], &a->taps[i]);
+	if (req->type == WRITE_MEETING)
+		tm_stamp_at(&req->stamp, a->at_ms);
 	/* A first tap shows "waiting" through the base pattern at once; it
 	 * does not wait for its row, which is not a promise to anyone. */
 	if (a->pattern == TM_PATTERN_WAITING)
 		feedback(st, a->pattern);
-	if (outbox_push(&st->outbox, e) == -ENOSPC)
-		tm_log(LOG_CRIT, "outbox full (%d writes): oldest written to this log only", OUTBOX_LIMIT);
+	submit(st, req);
 }
 
 static void run_engine(struct station *st)
 {
 	struct tm_action a;
-	bool any = false;
 
-	while (tm_engine_pop(&st->engine, &a)) {
+	while (tm_engine_pop(&st->engine, &a))
 		handle_action(st, &a);
-		any = true;
-	}
-	if (any)
-		flush_outbox(st, true);
-	arm_at(st->engine_timer, tm_engine_next_deadline(&st->engine, tm_mono_ms()));
+	loop_timer_at(st->engine_timer, tm_engine_next_deadline(&st->engine, tm_mono_ms()));
 	update_leds(st);
+}
+
+static void on_engine_timer(void *ctx)
+{
+	struct station *st = ctx;
+
+	tm_engine_tick(&st->engine, tm_mono_ms());
+	run_engine(st);
 }
 
 /* --- reader ------------------------------------------------------------------ */
@@ -365,16 +357,76 @@ static void close_reader(struct station *st)
 {
 	if (!st->reader)
 		return;
-	epoll_ctl(st->epfd, EPOLL_CTL_DEL, st->reader_ops->fd(st->reader), NULL);
+	loop_remove_fd(st->loop, st->reader_watch);
+	st->reader_watch = NULL;
 	st->reader_ops->close(st->reader);
 	st->reader = NULL;
 }
 
-static void handle_reader(struct station *st);
+/* Identity at the edge: from here on a badge is in its stored form. Fails
+ * closed: a badge whose keyed hash cannot be computed is not recorded. */
+static size_t stored_badges(struct station *st, const struct tm_badge *raw, size_t n,
+			    struct tm_badge *out)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (tm_identity_badge(&st->identity, &raw[i], &out[kept]) == 0) {
+			kept++;
+			continue;
+		}
+		tm_err("reader=%s event=identity-failed error=\"cannot hash the badge UID with [privacy] uid_key\" action=\"tap not recorded\"",
+		       st->cfg.reader_driver);
+		feedback(st, TM_PATTERN_REJECTED);
+	}
+	return kept;
+}
+
+static void on_reader(void *ctx)
+{
+	struct station *st = ctx;
+	struct tm_reader_event ev;
+	struct tm_badge stored[TM_MAX_BADGES_AT_ONCE];
+	int rc = 0;
+
+	while (st->reader && (rc = st->reader_ops->read_event(st->reader, &ev)) > 0) {
+		switch (ev.type) {
+		case TM_READER_EVENT_BADGES: {
+			size_t n = stored_badges(st, ev.badges, ev.n_badges, stored);
+
+			tm_engine_badges(&st->engine, ev.at_ms, stored, n);
+			break;
+		}
+		case TM_READER_EVENT_REJECT: {
+			char uid[TM_UID_HEX_SIZE];
+
+			if (stored_badges(st, ev.badges, 1, stored) == 0)
+				break;
+			tm_badge_uid_hex(&stored[0], uid);
+			tm_warn("reader=%s event=reject uid=%s reason=\"%s\"", st->cfg.reader_driver,
+				uid, ev.detail);
+			tm_engine_reject(&st->engine, ev.at_ms, &stored[0], ev.detail);
+			break;
+		}
+		case TM_READER_EVENT_STATE:
+			set_reader_state(st, ev.state, ev.detail);
+			break;
+		}
+		run_engine(st);
+	}
+	if (st->reader && rc < 0) {
+		char detail[192];
+
+		snprintf(detail, sizeof(detail), "read failed: %s; reopening", strerror(-rc));
+		set_reader_state(st, TM_READER_FAULT, detail);
+		close_reader(st);
+		loop_timer_at(st->reader_timer, tm_mono_ms() + 500);
+	}
+	update_leds(st);
+}
 
 static int open_reader(struct station *st)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = SRC_READER };
 	int rc;
 
 	st->reader_ops = tm_reader_find(st->cfg.reader_driver);
@@ -393,61 +445,28 @@ static int open_reader(struct station *st)
 		st->reader_retry_ms = st->reader_retry_ms ? st->reader_retry_ms * 2 : 500;
 		if (st->reader_retry_ms > 5000)
 			st->reader_retry_ms = 5000;
-		arm_at(st->reader_timer, tm_mono_ms() + st->reader_retry_ms);
+		loop_timer_at(st->reader_timer, tm_mono_ms() + st->reader_retry_ms);
 		return 0;
 	}
 	st->reader_retry_ms = 0;
-	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->reader_ops->fd(st->reader), &ev) < 0) {
-		rc = -errno;
-		close_reader(st);
+	rc = loop_add_fd(st->loop, st->reader_ops->fd(st->reader), on_reader, st, &st->reader_watch);
+	if (rc < 0) {
+		st->reader_ops->close(st->reader);
+		st->reader = NULL;
 		return rc;
 	}
 	/* A driver may have events before its fd first becomes readable. */
-	handle_reader(st);
+	on_reader(st);
 	return 0;
 }
 
-static void handle_reader(struct station *st)
+static void on_reader_timer(void *ctx)
 {
-	struct tm_reader_event ev;
-	int rc = 0;
+	struct station *st = ctx;
 
-	while (st->reader && (rc = st->reader_ops->read_event(st->reader, &ev)) > 0) {
-		switch (ev.type) {
-		case TM_READER_EVENT_BADGES:
-			tm_engine_badges(&st->engine, ev.at_ms, ev.badges, ev.n_badges);
-			break;
-		case TM_READER_EVENT_REJECT: {
-			char hex[TM_UID_HEX_SIZE];
-
-			tm_badge_uid_hex(&ev.badges[0], hex);
-			tm_warn("reader=%s event=reject uid=%s reason=\"%s\"", st->cfg.reader_driver,
-				hex, ev.detail);
-			tm_engine_reject(&st->engine, ev.at_ms, &ev.badges[0], ev.detail);
-			break;
-		}
-		case TM_READER_EVENT_STATE:
-			set_reader_state(st, ev.state, ev.detail);
-			break;
-		}
-		run_engine(st);
-	}
-	if (st->reader && rc < 0) {
-		char detail[192];
-
-		snprintf(detail, sizeof(detail), "read failed: %s; reopening", strerror(-rc));
-		set_reader_state(st, TM_READER_FAULT, detail);
-		close_reader(st);
-		arm_at(st->reader_timer, tm_mono_ms() + 500);
-	}
+	if (!st->reader)
+		open_reader(st);
 	update_leds(st);
-}
-
-/* --- repeat guard across restarts ----------------------------------------- */
-
-static void remember(void *ctx, const struct tm_badge *badges, size_t n, int64_t mono_ms)
-{
-	tm_engine_remember_meeting(ctx, badges, n, mono_ms);
 }
 
 /* --- reload ------------------------------------------------------------------- */
@@ -465,10 +484,27 @@ static bool leds_config_changed(const struct tm_config *a, const struct tm_confi
 	       memcmp(a->lines, b->lines, sizeof(a->lines)) != 0 || a->leds_color != b->leds_color;
 }
 
+static void change_station(struct station *st, const char *id, const char *name)
+{
+	struct write_req *req = calloc(1, sizeof(*req));
+
+	if (!req) {
+		tm_log(LOG_CRIT, "out of memory: station change to %s lost", id);
+		return;
+	}
+	/* In order with the writes: taps decided before the reload keep the
+	 * old id, those after it get the new one once its row exists. */
+	req->type = WRITE_STATION;
+	snprintf(req->station.id, sizeof(req->station.id), "%s", id);
+	snprintf(req->station.name, sizeof(req->station.name), "%s", name);
+	submit(st, req);
+}
+
 static void reload(struct station *st)
 {
-	struct tm_config next;
+	static struct tm_config next; /* large: PATH_MAX buffers; one thread */
 	char err[512];
+	bool reader_changed, leds_changed;
 	int rc;
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)tm_mono_ms() * 1000);
@@ -483,184 +519,213 @@ static void reload(struct station *st)
 			st->cfg.store_path);
 		snprintf(next.store_path, sizeof(next.store_path), "%s", st->cfg.store_path);
 	}
-	if (strcmp(next.station_id, st->cfg.station_id) != 0) {
-		rc = tm_store_station_begin(st->store, next.station_id, next.station_name);
-		if (rc < 0) {
-			tm_err("event=reload-failed error=\"cannot register station %s: %s\"",
-			       next.station_id, tm_store_errmsg(st->store));
-			goto done;
-		}
+	if (strcmp(next.privacy_uid_key, st->cfg.privacy_uid_key) != 0) {
+		/* A new key mid-event would make every badge a stranger to its
+		 * own earlier taps (and to the repeat guard). */
+		tm_warn("event=reload warning=\"[privacy] uid_key changes need a restart; still using the old key\"");
+		snprintf(next.privacy_uid_key, sizeof(next.privacy_uid_key), "%s",
+			 st->cfg.privacy_uid_key);
 	}
+	/* Compare with the running configuration before replacing it. */
+	reader_changed = reader_config_changed(&st->cfg, &next);
+	leds_changed = leds_config_changed(&st->cfg, &next);
+	if (strcmp(next.station_id, st->cfg.station_id) != 0 ||
+	    strcmp(next.station_name, st->cfg.station_name) != 0)
+		change_station(st, next.station_id, next.station_name);
+	writer_configure(st->writer, next.store_busy_timeout_ms, next.store_retry_ms);
 	tm_engine_reconfigure(&st->engine, &next.pairing);
 	tm_log_set_level(tm_log_level_parse(next.log_level));
-	if (leds_config_changed(&st->cfg, &next)) {
-		struct tm_config old = st->cfg;
+	if (leds_changed) {
+		static struct tm_config old;
 
+		old = st->cfg;
 		close_leds(st);
 		st->cfg = next;
 		if (open_leds(st) < 0) {
 			tm_err("event=reload warning=\"new LED setup failed; restoring the old one\"");
 			st->cfg = old;
 			open_leds(st);
+			/* The rest of the new configuration still applies. */
+			memcpy(next.lines, old.lines, sizeof(next.lines));
+			snprintf(next.leds_driver, sizeof(next.leds_driver), "%s", old.leds_driver);
+			snprintf(next.leds_chip, sizeof(next.leds_chip), "%s", old.leds_chip);
+			next.leds_wiring = old.leds_wiring;
+			next.leds_required = old.leds_required;
+			next.leds_color = old.leds_color;
 		}
 	}
-	if (reader_config_changed(&st->cfg, &next)) {
+	st->cfg = next;
+	if (reader_changed) {
 		close_reader(st);
-		st->cfg = next;
 		st->reader_state = TM_READER_CONNECTING;
+		st->reader_retry_ms = 0;
 		open_reader(st);
 	}
-	st->cfg = next;
-	tm_notice("event=reloaded config=%s station=%s window_ms=%lld repeat_guard_ms=%lld",
+	tm_notice("event=reloaded config=%s station=%s window_ms=%lld repeat_guard_ms=%lld busy_timeout_ms=%lld reader=%s leds=%s",
 		  st->config_path, st->cfg.station_id, (long long)st->cfg.pairing.window_ms,
-		  (long long)st->cfg.pairing.repeat_guard_ms);
+		  (long long)st->cfg.pairing.repeat_guard_ms,
+		  (long long)st->cfg.store_busy_timeout_ms, reader_changed ? "reopened" : "kept",
+		  leds_changed ? "reopened" : "kept");
 done:
 	write_status(st);
 	sd_notify(0, "READY=1");
 	run_engine(st);
 }
 
-/* --- housekeeping ------------------------------------------------------------- */
+/* --- signals and housekeeping ------------------------------------------------- */
 
-static void housekeeping(struct station *st)
+static void on_signal(void *ctx, int signo)
 {
+	struct station *st = ctx;
+
+	if (signo == SIGHUP) {
+		tm_notice("event=reload signal=HUP");
+		reload(st);
+		return;
+	}
+	tm_notice("event=stopping signal=%s", signo == SIGINT ? "INT" : "TERM");
+	loop_stop(st->loop);
+}
+
+static void on_housekeeping(void *ctx)
+{
+	struct station *st = ctx;
+
+	/* The watchdog is fed from the loop itself: a wedged loop stops feeding
+	 * it. The loop never waits for the disk, so a slow card cannot. */
 	if (st->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	write_status(st);
 }
 
-static int housekeeping_interval_ms(struct station *st)
+static int64_t housekeeping_interval_ms(const struct station *st)
 {
 	int64_t ms = HEARTBEAT_MS;
 
-	/* The watchdog is fed from the loop itself: a wedged loop stops feeding it. */
 	if (st->watchdog_usec && (int64_t)(st->watchdog_usec / 2000) < ms)
 		ms = (int64_t)(st->watchdog_usec / 2000);
-	return (int)(ms > 0 ? ms : 1);
+	return ms > 0 ? ms : 1;
 }
 
-/* --- set-up and the loop ------------------------------------------------------ */
+/* --- start and stop ---------------------------------------------------------- */
 
-static int setup_signals(struct station *st)
+static void remember(void *ctx, const char *const *uids, size_t n, int64_t mono_ms)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = SRC_SIGNAL };
-	sigset_t mask;
+	struct tm_badge badges[TM_MAX_BADGES_AT_ONCE];
+	size_t k = 0;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	/* Blocked here, delivered through the signalfd; reader threads started
-	 * later inherit the mask and so never take them. */
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	signal(SIGPIPE, SIG_IGN);
-	st->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (st->sigfd < 0)
-		return -errno;
-	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->sigfd, &ev) < 0)
-		return -errno;
-	return 0;
+	/* Stored forms come back as they are: no second hashing. */
+	for (size_t i = 0; i < n && k < TM_MAX_BADGES_AT_ONCE; i++)
+		if (tm_identity_from_stored(uids[i], &badges[k]) == 0)
+			k++;
+	tm_engine_remember_meeting(ctx, badges, k, mono_ms);
 }
 
-static int handle_signals(struct station *st)
-{
-	struct signalfd_siginfo si;
-
-	while (read(st->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			tm_notice("event=reload signal=HUP");
-			reload(st);
-		} else {
-			tm_notice("event=stopping signal=%s", si.ssi_signo == SIGINT ? "INT" : "TERM");
-			return 1;
-		}
-	}
-	return 0;
-}
-
+/* Opened here, on the main thread, before the loop runs; from then on the
+ * store belongs to the writer thread. */
 static int open_store(struct station *st)
 {
 	struct tm_store_options opt = { .busy_timeout_ms = st->cfg.store_busy_timeout_ms };
-	int rc = tm_store_open(st->cfg.store_path, &opt, &st->store);
+	struct tm_store *store = NULL;
+	int rc = tm_store_open(st->cfg.store_path, &opt, &store);
 
 	if (rc == 0)
-		rc = tm_store_station_begin(st->store, st->cfg.station_id, st->cfg.station_name);
+		rc = tm_store_station_begin(store, st->cfg.station_id, st->cfg.station_name);
 	if (rc < 0) {
-		tm_err("store=%s error=\"%s\" errno=%s", st->cfg.store_path,
-		       st->store ? tm_store_errmsg(st->store) : "out of memory", strerror(-rc));
+		tm_err("store=%s error=\"%s\" errno=%s", st->cfg.store_path, tm_store_errmsg(store),
+		       strerror(-rc));
+		tm_store_close(store);
 		return rc;
 	}
-	rc = tm_store_recent_meetings(st->store, tm_mono_ms() - st->cfg.pairing.repeat_guard_ms,
+	rc = tm_store_recent_meetings(store, tm_mono_ms() - st->cfg.pairing.repeat_guard_ms,
 				      remember, &st->engine);
 	if (rc < 0)
 		tm_warn("store=%s warning=\"cannot seed the repeat guard: %s\"", st->cfg.store_path,
-			tm_store_errmsg(st->store));
-	return 0;
+			tm_store_errmsg(store));
+	rc = writer_start(store, st->cfg.store_busy_timeout_ms, st->cfg.store_retry_ms,
+			  OUTBOX_LIMIT, &st->writer);
+	if (rc < 0) {
+		tm_err("error=\"cannot start the writer thread: %s\"", strerror(-rc));
+		tm_store_close(store);
+		return rc;
+	}
+	return loop_add_fd(st->loop, writer_fd(st->writer), on_writer, st, &st->writer_watch);
+}
+
+static int setup_loop(struct station *st)
+{
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	rc = loop_new(&st->loop);
+	if (rc == 0)
+		rc = loop_add_signals(st->loop, signals, 3, on_signal, st);
+	if (rc == 0)
+		rc = loop_add_timer(st->loop, on_engine_timer, st, &st->engine_timer);
+	if (rc == 0)
+		rc = loop_add_timer(st->loop, update_leds, st, &st->led_timer);
+	if (rc == 0)
+		rc = loop_add_timer(st->loop, on_reader_timer, st, &st->reader_timer);
+	if (rc == 0)
+		rc = loop_add_timer(st->loop, on_slow_write, st, &st->slow_timer);
+	if (rc == 0)
+		rc = loop_add_timer(st->loop, on_housekeeping, st, &st->housekeeping);
+	if (rc < 0)
+		tm_err("error=\"cannot set up the event loop: %s\"", strerror(-rc));
+	return rc;
 }
 
 static void shutdown_station(struct station *st)
 {
+	struct write_req *left, *next;
+	struct tm_action a;
 	int64_t now = tm_mono_ms();
 
 	sd_notify(0, "STOPPING=1");
 	st->stopping = true;
 	tm_engine_abandon(&st->engine, now);
-	{
-		struct tm_action a;
-
-		while (tm_engine_pop(&st->engine, &a))
-			handle_action(st, &a);
-	}
-	flush_outbox(st, false);
-	if (outbox_peek(&st->outbox)) {
+	while (tm_engine_pop(&st->engine, &a))
+		handle_action(st, &a);
+	left = writer_stop(st->writer, now + st->cfg.store_busy_timeout_ms + STOP_GRACE_MS);
+	on_writer(st); /* log what was committed */
+	for (; left; left = next) {
 		/* The database is still failing: the journal is the last place. */
-		for (struct outbox_entry *e = outbox_peek(&st->outbox); e; e = e->next)
-			outbox_log_entry(LOG_CRIT, "unsaved-at-exit", e);
+		next = left->next;
+		outbox_log_entry(LOG_CRIT, "unsaved-at-exit", left);
+		free(left);
 	}
 	if (st->leds)
 		st->leds_ops->set(st->leds, 0);
-	tm_notice("event=stopped taps=%llu meetings=%llu", (unsigned long long)st->taps_total,
-		  (unsigned long long)st->meetings_today);
+	tm_notice("event=stopped taps=%llu meetings=%llu loop_worst_lateness_ms=%lld",
+		  (unsigned long long)st->taps_total, (unsigned long long)st->meetings_total,
+		  (long long)loop_worst_lateness_ms(st->loop));
 }
 
 int station_run(const struct tm_config *cfg, const char *config_path)
 {
 	struct station *st = calloc(1, sizeof(*st));
-	struct epoll_event events[8];
-	int rc, n;
-	bool done = false;
+	int rc;
 
 	if (!st)
 		return -ENOMEM;
 	st->cfg = *cfg;
 	st->config_path = config_path;
-	st->sigfd = -1;
 	st->started_utc_ms = tm_utc_ms();
 	st->reader_state = TM_READER_CONNECTING;
-	outbox_init(&st->outbox, OUTBOX_LIMIT);
 	tm_engine_init(&st->engine, &cfg->pairing);
 	tm_show_init(&st->show, tm_mono_ms());
 
-	st->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (st->epfd < 0) {
-		rc = -errno;
+	rc = tm_identity_init(&st->identity, cfg->privacy_uid_key);
+	if (rc < 0) {
+		/* Fail closed: a station that cannot hide UIDs records none. */
+		tm_err("event=identity-failed error=\"[privacy] uid_key is set but HMAC-SHA-256 cannot be computed (%s)\" action=\"not starting\"",
+		       strerror(-rc));
 		goto out;
 	}
-	rc = setup_signals(st);
+	rc = setup_loop(st);
 	if (rc < 0)
 		goto out;
-	st->engine_timer = make_timer(st, SRC_ENGINE_TIMER);
-	st->led_timer = make_timer(st, SRC_LED_TIMER);
-	st->retry_timer = make_timer(st, SRC_RETRY_TIMER);
-	st->reader_timer = make_timer(st, SRC_READER_TIMER);
-	st->housekeeping_timer = make_timer(st, SRC_HOUSEKEEPING);
-	if (st->engine_timer < 0 || st->led_timer < 0 || st->retry_timer < 0 ||
-	    st->reader_timer < 0 || st->housekeeping_timer < 0) {
-		rc = -EMFILE;
-		tm_err("error=\"cannot create timers\"");
-		goto out;
-	}
 	rc = open_store(st);
 	if (rc < 0)
 		goto out;
@@ -673,15 +738,7 @@ int station_run(const struct tm_config *cfg, const char *config_path)
 		goto out;
 	if (sd_watchdog_enabled(0, &st->watchdog_usec) <= 0)
 		st->watchdog_usec = 0;
-	{
-		struct itimerspec its;
-		int ms = housekeeping_interval_ms(st);
-
-		memset(&its, 0, sizeof(its));
-		its.it_value.tv_sec = its.it_interval.tv_sec = ms / 1000;
-		its.it_value.tv_nsec = its.it_interval.tv_nsec = (ms % 1000) * 1000000L;
-		timerfd_settime(st->housekeeping_timer, 0, &its, NULL);
-	}
+	loop_timer_every(st->housekeeping, housekeeping_interval_ms(st));
 	tm_notice("event=started version=%s station=%s reader=%s leds=%s store=%s window_ms=%lld repeat_guard_ms=%lld",
 		  TAPMEET_VERSION, st->cfg.station_id, st->cfg.reader_driver, st->leds_ops->name,
 		  st->cfg.store_path, (long long)st->cfg.pairing.window_ms,
@@ -690,69 +747,15 @@ int station_run(const struct tm_config *cfg, const char *config_path)
 	sd_notify(0, "READY=1");
 	update_leds(st);
 
-	while (!done) {
-		n = epoll_wait(st->epfd, events, 8, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			tm_err("error=\"epoll_wait: %s\"", strerror(errno));
-			break;
-		}
-		for (int i = 0; i < n && !done; i++) {
-			switch ((enum source)events[i].data.u32) {
-			case SRC_SIGNAL:
-				done = handle_signals(st) > 0;
-				break;
-			case SRC_READER:
-				handle_reader(st);
-				break;
-			case SRC_ENGINE_TIMER:
-				drain_timer(st->engine_timer);
-				tm_engine_tick(&st->engine, tm_mono_ms());
-				run_engine(st);
-				break;
-			case SRC_LED_TIMER:
-				drain_timer(st->led_timer);
-				update_leds(st);
-				break;
-			case SRC_RETRY_TIMER:
-				drain_timer(st->retry_timer);
-				flush_outbox(st, false);
-				update_leds(st);
-				break;
-			case SRC_READER_TIMER:
-				drain_timer(st->reader_timer);
-				if (!st->reader)
-					open_reader(st);
-				update_leds(st);
-				break;
-			case SRC_HOUSEKEEPING:
-				drain_timer(st->housekeeping_timer);
-				housekeeping(st);
-				break;
-			}
-		}
-	}
+	rc = loop_run(st->loop);
+	if (rc < 0)
+		tm_err("error=\"event loop: %s\"", strerror(-rc));
 	shutdown_station(st);
-	rc = 0;
 out:
 	close_reader(st);
 	close_leds(st);
-	outbox_free(&st->outbox);
-	tm_store_close(st->store);
-	{
-		int timers[] = { st->engine_timer, st->led_timer, st->retry_timer, st->reader_timer,
-				 st->housekeeping_timer };
-
-		for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
-			if (timers[i] > 0)
-				close(timers[i]);
-	}
-	if (st->sigfd >= 0)
-		close(st->sigfd);
-	if (st->epfd >= 0)
-		close(st->epfd);
+	writer_free(st->writer);
+	loop_free(st->loop);
 	free(st);
 	return rc;
 }

@@ -9,12 +9,12 @@ check "--check-config accepts a valid file" "$TAPMEETD" --check-config --config 
 printf '[station]\nid = x\n[pairing]\nwindow = forever\n' >"$TMP/bad.conf"
 out=$("$TAPMEETD" --check-config --config "$TMP/bad.conf" 2>&1)
 rc=$?
-check "--check-config exits 1 on a bad value" test "$rc" -eq 1
+check "--check-config exits 2 on a bad value" test "$rc" -eq 2
 expected="tapmeetd: $TMP/bad.conf:4: [pairing] window = 'forever' is not a duration (e.g. 8s, 500ms, 2m)"
 check "the error names file and line" test "$out" = "$expected"
 out=$("$TAPMEETD" --config "$TMP/missing.conf" 2>&1)
 rc=$?
-check "a missing config file is a clear start-up error" bash -c "[ $rc -eq 1 ] && [[ '$out' == *'missing.conf: No such file or directory'* ]]"
+check "a missing config file is a clear start-up error" bash -c "[ $rc -eq 2 ] && [[ '$out' == *'missing.conf: No such file or directory'* ]]"
 
 # --- database locked by another process ------------------------------------------
 write_config
