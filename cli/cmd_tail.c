@@ -1,27 +1,22 @@
-/* tapmeet tail: the last meetings, then (-f) each new one. Following waits on
- * inotify for writes to the database's directory (the daemon commits into the
- * -wal file, which may not exist yet) and then asks only for rows past the
- * last rowid seen: no polling loop, one indexed query per commit. */
+/* tapmeet tail: the last meetings, then (-f) each new one. Following sleeps
+ * on the store's follow descriptor (tm_store_follow_*), which wakes it when a
+ * commit is announced, or for a few short re-checks after a write by another
+ * program, and asks only for meetings past the last cursor seen: no polling
+ * loop while nothing happens, one indexed query per commit. */
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/inotify.h>
-#include <unistd.h>
+#include <time.h>
 
-#include <sqlite3.h>
+#include "tapmeet/clock.h"
 
 static const char usage[] =
 	"usage: tapmeet tail [-f] [-n N] [--format FMT]\n"
 	"The last N (default 10) meetings; with -f, then each new meeting as it is\n"
 	"stored, until interrupted. With -f, json is written as ndjson.\n";
-
-/* A safety net only: re-check now and then in case an event was missed. */
-#define IDLE_RECHECK_MS 30000
 
 static volatile sig_atomic_t stop;
 
@@ -31,156 +26,146 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int remember_rowid(void *ctx, sqlite3_stmt *st)
+/* row_fn: the newest cursor printed so far. */
+static int remember_cursor(void *ctx, struct tm_rows *rows)
 {
-	long long *last = ctx;
-	long long id = sqlite3_column_int64(st, sqlite3_column_count(st) - 1);
+	int64_t *last = ctx;
+	int col = tm_rows_find(rows, "_cursor");
+	int64_t cursor;
 
-	if (id > *last)
-		*last = id;
+	if (col < 0) {
+		cli_err("meetings have no cursor to follow");
+		return -1;
+	}
+	cursor = tm_rows_int(rows, col);
+	if (cursor > *last)
+		*last = cursor;
 	return 0;
 }
 
-static int watch(const char *db_path)
+/* Prints the meetings the filter selects; an exit code. */
+static int print_meetings(struct cli *c, const struct tm_meeting_filter *f,
+			  const struct out_opts *o)
 {
-	char dir[PATH_MAX];
-	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	struct tm_rows *rows;
+	int rc;
 
-	if (fd < 0)
-		return -errno;
-	snprintf(dir, sizeof(dir), "%s", db_path);
-	if (inotify_add_watch(fd, dirname(dir), IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO |
-							IN_CREATE) < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	return fd;
+	if (tm_store_meetings(c->store, f, &rows) < 0)
+		return cli_store_error(c, "meetings");
+	rc = out_rows(c, rows, o);
+	tm_rows_free(rows);
+	return rc;
 }
 
-/* True when an event concerns the database or its -wal. */
-static bool drain(int fd, const char *db_path)
+/* Waits for fd to be readable, timeout_ms (-1: no limit), or a signal.
+ * SIGINT and SIGTERM are blocked outside the wait, so one arriving just
+ * before it still ends it. */
+static int wait_readable(int fd, int timeout_ms, const sigset_t *during)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	char base_buf[PATH_MAX];
-	const char *base;
-	size_t blen;
-	bool hit = false;
-	ssize_t n;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = timeout_ms / 1000,
+			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000L };
+	int r = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, during);
 
-	snprintf(base_buf, sizeof(base_buf), "%s", db_path);
-	base = basename(base_buf);
-	blen = strlen(base);
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
+	return r < 0 && errno == EINTR ? 0 : r;
+}
 
-			if (ev->len && !strncmp(ev->name, base, blen) &&
-			    (ev->name[blen] == '\0' || !strcmp(ev->name + blen, "-wal")))
-				hit = true;
-			p += sizeof(*ev) + ev->len;
+/* last: the newest cursor shown, which o's row_fn moves on. */
+static int follow(struct cli *c, struct tm_store_follow *fw, const int64_t *last,
+		  struct out_opts *o)
+{
+	struct tm_meeting_filter f = { .limit = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, during;
+	int timeout = -1, rc = EXIT_OK;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &during);
+	sigdelset(&during, SIGINT);
+	sigdelset(&during, SIGTERM);
+	o->no_header = true;
+	while (!stop) {
+		int r = wait_readable(tm_store_follow_fd(fw), timeout, &during);
+
+		if (r < 0) {
+			cli_err("cannot wait for %s: %s", c->db_path, strerror(errno));
+			rc = EXIT_DATA;
+			break;
 		}
+		if (stop)
+			break;
+		r = tm_store_follow_check(fw, tm_mono_ms(), &timeout);
+		if (r == -ENOENT) {
+			cli_err("the database %s was removed or replaced; stopping", c->db_path);
+			rc = EXIT_DATA;
+			break;
+		}
+		if (r < 0) {
+			cli_err("cannot follow %s: %s", c->db_path, strerror(-r));
+			rc = EXIT_DATA;
+			break;
+		}
+		if (r == 0)
+			continue;
+		f.after_cursor = *last;
+		if ((rc = print_meetings(c, &f, o)))
+			break;
 	}
-	return hit;
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	return rc;
 }
 
 int cmd_tail(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "follow", no_argument, NULL, 'f' },
-		{ "lines", required_argument, NULL, 'n' },
-		{ 0, 0, 0, 0 },
+	bool following = false;
+	const char *lines = NULL;
+	const struct cli_opt opts[] = {
+		{ "follow", 'f', CLI_OPT_FLAG, &following, NULL },
+		{ "lines", 'n', CLI_OPT_TEXT, NULL, &lines },
+		{ 0 },
 	};
-	long long n = 10, last = 0;
-	bool follow = false;
-	struct out_opts o = { .row_fn = remember_rowid, .ctx = &last };
-	sqlite3_stmt *first = NULL, *next = NULL;
-	char *sql;
-	int opt, rc, fd = -1;
+	long long n = 10;
+	int64_t last = 0;
+	struct out_opts o = { .row_fn = remember_cursor, .ctx = &last };
+	struct tm_meeting_filter f = { .limit = 10 };
+	struct tm_store_follow *fw = NULL;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "hfn:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			follow = true;
-			break;
-		case 'n':
-			if (cli_parse_int(optarg, 0, 1000000000LL, &n) < 0)
-				return cli_usage_error(usage, "bad -n '%s'", optarg);
-			break;
-		default:
-			rc = cli_common_option(c, opt, optarg, usage);
-			if (rc > 1)
-				return CLI_STOP(rc);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (follow && c->format == FMT_JSON)
+	if ((rc = cli_options(c, argc, argv, opts, usage, &first)) >= 0)
+		return rc;
+	if (first < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[first]);
+	if (lines && cli_parse_int(lines, 0, 1000000000LL, &n) < 0)
+		return cli_usage_error(usage, "bad -n '%s'", lines);
+	f.limit = n;
+	if (following && c->format == FMT_JSON)
 		c->format = FMT_NDJSON;
 	if ((rc = cli_open(c, false)))
 		return rc;
-	/* Watch before the first query, so nothing committed in between is lost. */
-	if (follow && (fd = watch(c->db_path)) < 0) {
-		cli_err("cannot watch %s: %s", c->db_path, strerror(-fd));
-		return EXIT_DATA;
-	}
-	sql = sqlite3_mprintf("SELECT * FROM (SELECT %s, m.rowid AS _rowid FROM meetings m "
-			      "ORDER BY m.rowid DESC LIMIT ?1) ORDER BY _rowid",
-			      cli_meeting_columns);
-	rc = sql ? cli_prepare(c, sql, &first) : -ENOMEM;
-	sqlite3_free(sql);
-	if (rc < 0)
-		goto out;
-	sqlite3_bind_int64(first, 1, n);
-	o.stream = follow;
-	rc = out_query(c, first, &o);
-	if (rc || !follow)
-		goto out;
-	sql = sqlite3_mprintf("SELECT %s, m.rowid AS _rowid FROM meetings m WHERE m.rowid > ?1 "
-			      "ORDER BY m.rowid",
-			      cli_meeting_columns);
-	rc = sql ? cli_prepare(c, sql, &next) : -ENOMEM;
-	sqlite3_free(sql);
-	if (rc < 0)
-		goto out;
-	if (n == 0) {
-		sqlite3_stmt *max;
-
-		if (cli_prepare(c, "SELECT coalesce(max(rowid), 0) FROM meetings", &max) == 0) {
-			if (sqlite3_step(max) == SQLITE_ROW)
-				last = sqlite3_column_int64(max, 0);
-			sqlite3_finalize(max);
+	if (following) {
+		/* Watch before the first query, so nothing committed in between is
+		 * lost; and start from the newest cursor now, so -n 0 shows only
+		 * what comes next (the listing moves it further when it shows
+		 * meetings stored meanwhile). */
+		if ((rc = tm_store_follow_open(c->db_path, &fw)) < 0) {
+			cli_err("cannot follow %s: %s", c->db_path, strerror(-rc));
+			return EXIT_DATA;
+		}
+		if (tm_store_meetings_cursor(c->store, &last) < 0) {
+			rc = cli_store_error(c, "meetings");
+			goto out;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	o.no_header = true;
-	while (!stop) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, IDLE_RECHECK_MS);
-
-		if (r < 0 && errno != EINTR) {
-			cli_err("poll: %s", strerror(errno));
-			rc = EXIT_DATA;
-			break;
-		}
-		if (r > 0 && !drain(fd, c->db_path))
-			continue;
-		if (stop)
-			break;
-		sqlite3_reset(next);
-		sqlite3_bind_int64(next, 1, last);
-		if ((rc = out_query(c, next, &o)))
-			break;
-	}
+	o.stream = following;
+	rc = print_meetings(c, &f, &o);
+	if (rc == EXIT_OK && following)
+		rc = follow(c, fw, &last, &o);
 out:
-	if (rc < 0)
-		rc = EXIT_DATA;
-	sqlite3_finalize(first);
-	sqlite3_finalize(next);
-	if (fd >= 0)
-		close(fd);
+	tm_store_follow_close(fw);
 	return rc;
 }
