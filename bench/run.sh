@@ -1,11 +1,11 @@
 #!/bin/bash
 # make bench: figures, never pass/fail. Each section says what it measures
-# and how. BENCH_ONLY=taps,rss,libnfc,cli picks sections.
+# and how. BENCH_ONLY=taps,rss,libnfc,cli,slowstore picks sections.
 set -euo pipefail
 BUILD=$(cd "${BUILD:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=$(cd "$HERE/../.." && pwd)/shared/data/sociopatterns-sfhh/tij_SFHH.dat
-ONLY=${BENCH_ONLY:-taps,rss,libnfc,cli}
+ONLY=${BENCH_ONLY:-taps,rss,libnfc,cli,slowstore}
 TMP=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$TMP"' EXIT
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -85,6 +85,12 @@ fi
 if want libnfc && [ -x "$BUILD/tests/pn532emu" ]; then
 	echo "== libnfc reader against the emulated PN532 =="
 	bash "$HERE/libnfc.sh" "$BUILD"
+	echo
+fi
+
+if want slowstore; then
+	echo "== the event loop's delay while the database is locked or slow (LED steps, watchdog) =="
+	bash "$HERE/slow_store.sh" "$BUILD"
 	echo
 fi
 
