@@ -1,5 +1,6 @@
-/* Benchmark databases for the tapmeet CLI, written straight through SQLite's
- * API in one transaction (minutes of SQL text would dominate otherwise).
+/* Benchmark databases for the tapmeet CLI, written through the store's API
+ * (tm_store_*) like every other writer, in batches of about 50,000 rows so
+ * that the -wal stays small.
  *
  *   gen synthetic OUT.db [MEETINGS] [ATTENDEES] [STATIONS] [DAYS]
  *   gen sfhh OUT.db tij_SFHH.dat
@@ -9,121 +10,128 @@
  * meetings have three badges; every badge of a meeting has a paired tap and
  * one tap in ten is left unpaired.
  * sfhh: SocioPatterns contacts; consecutive 20 s windows of a pair merge into
- * one contact, whose start becomes a meeting at one of 10 stations. */
+ * one contact, whose start becomes a meeting at one of 10 stations.
+ *
+ * Every station that recorded something is registered at the end (name
+ * "Station N", its sequences, reader ok, clock synchronised); then the
+ * query planner's statistics are gathered (ANALYZE), as tapmeet would find
+ * them on a database someone analysed. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <sqlite3.h>
+#include "tapmeet/store.h"
 
-#include "tapmeet/schema.h"
-
-#define GEN_VERSION 1
+#define GEN_VERSION 2
 #define T0_MS 1795683600000LL /* 2026-11-26T09:00:00Z */
+#define MAX_STATIONS 1000
+#define BATCH_ROWS 50000 /* rows (meetings, their badges, taps) per transaction */
 
-static sqlite3 *db;
-static sqlite3_stmt *ins_meeting, *ins_member, *ins_tap, *ins_attendee;
-static long long tap_seq[1000], meeting_seq[1000];
+static struct tm_store *store;
+static long long tap_seq[MAX_STATIONS], meeting_seq[MAX_STATIONS];
+static long long batch_rows;
 
-static void die(const char *what)
+static void check(int rc, const char *what)
 {
-	fprintf(stderr, "gen: %s: %s\n", what, db ? sqlite3_errmsg(db) : "");
+	if (rc >= 0)
+		return;
+	fprintf(stderr, "gen: %s: %s\n", what, store ? tm_store_errmsg(store) : strerror(-rc));
 	exit(1);
 }
 
-static void exec(const char *sql)
+/* Counts the rows just written; commits and opens the next batch when the
+ * current one is full. */
+static void wrote(long long rows)
 {
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		die(sql);
+	batch_rows += rows;
+	if (batch_rows < BATCH_ROWS)
+		return;
+	check(tm_store_batch_commit(store), "commit");
+	check(tm_store_batch_begin(store), "begin");
+	batch_rows = 0;
 }
 
-static void prepare(void)
+static void stamp_at(long long ms, struct tm_stamp *st)
 {
-	if (sqlite3_prepare_v2(db, "INSERT INTO meetings VALUES (?1, ?2, ?3, ?4, ?5, 1, 'bench', ?6, ?7)",
-			       -1, &ins_meeting, NULL) ||
-	    sqlite3_prepare_v2(db, "INSERT INTO meeting_badges VALUES (?1, ?2)", -1, &ins_member,
-			       NULL) ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT INTO taps VALUES (?1, ?2, ?3, ?4, 'mifare-classic', ?5, '', "
-			       "?6, ?7, ?8, 1, 'bench', ?9)",
-			       -1, &ins_tap, NULL) ||
-	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO attendees (uid, name, org) VALUES (?1, ?2, ?3)",
-			       -1, &ins_attendee, NULL))
-		die("prepare");
+	memset(st, 0, sizeof(*st));
+	st->utc_ms = ms;
+	st->mono_ms = ms;
+	st->clock_synced = true;
+	snprintf(st->boot_id, sizeof(st->boot_id), "bench");
 }
 
-static void step(sqlite3_stmt *st)
+static void fill_tap(struct tm_store_tap *t, int station, const char *uid,
+		     enum tm_tap_outcome outcome, long long ms)
 {
-	if (sqlite3_step(st) != SQLITE_DONE)
-		die("insert");
-	sqlite3_reset(st);
+	memset(t, 0, sizeof(*t));
+	snprintf(t->id, sizeof(t->id), "st%02d:%lld", station, ++tap_seq[station]);
+	snprintf(t->uid, sizeof(t->uid), "%s", uid);
+	t->kind = TM_BADGE_MIFARE_CLASSIC;
+	t->outcome = outcome;
+	stamp_at(ms, &t->stamp);
 }
 
-static void fmt_utc(long long ms, char out[80])
+static void unpaired_tap(int station, const char *uid, long long ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
+	struct tm_store_tap t;
 
-	gmtime_r(&t, &tm);
-	snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+	fill_tap(&t, station, uid, TM_TAP_UNPAIRED, ms);
+	check(tm_store_write_taps(store, &t, 1), "write tap");
+	wrote(1);
 }
 
-static void tap(int station, const char *uid, const char *outcome, const char *meeting,
-		long long ms)
-{
-	char id[64], sid[16], t[80];
-
-	snprintf(sid, sizeof(sid), "st%02d", station);
-	snprintf(id, sizeof(id), "%s:%lld", sid, ++tap_seq[station]);
-	fmt_utc(ms, t);
-	sqlite3_bind_text(ins_tap, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins_tap, 2, sid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ins_tap, 3, tap_seq[station]);
-	sqlite3_bind_text(ins_tap, 4, uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins_tap, 5, outcome, -1, SQLITE_STATIC);
-	if (meeting)
-		sqlite3_bind_text(ins_tap, 6, meeting, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(ins_tap, 6);
-	sqlite3_bind_text(ins_tap, 7, t, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ins_tap, 8, ms);
-	sqlite3_bind_int64(ins_tap, 9, ms);
-	step(ins_tap);
-}
-
+/* The badges' taps come 700 ms apart, the last one at the meeting's time. */
 static void meeting(int station, char uids[][24], int n, long long ms)
 {
-	char id[64], sid[16], t[80];
+	struct tm_store_tap taps[3];
+	struct tm_stamp stamp;
+	char id[TM_ID_SIZE];
 
-	snprintf(sid, sizeof(sid), "st%02d", station);
-	snprintf(id, sizeof(id), "%s:m%lld", sid, ++meeting_seq[station]);
-	fmt_utc(ms, t);
-	sqlite3_bind_text(ins_meeting, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins_meeting, 2, sid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ins_meeting, 3, meeting_seq[station]);
-	sqlite3_bind_text(ins_meeting, 4, t, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ins_meeting, 5, ms);
-	sqlite3_bind_int64(ins_meeting, 6, ms);
-	sqlite3_bind_int(ins_meeting, 7, n);
-	step(ins_meeting);
-	for (int i = 0; i < n; i++) {
-		sqlite3_bind_text(ins_member, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(ins_member, 2, uids[i], -1, SQLITE_TRANSIENT);
-		step(ins_member);
-		tap(station, uids[i], "paired", id, ms - (n - 1 - i) * 700);
-	}
+	snprintf(id, sizeof(id), "st%02d:m%lld", station, ++meeting_seq[station]);
+	for (int i = 0; i < n; i++)
+		fill_tap(&taps[i], station, uids[i], TM_TAP_PAIRED, ms - (n - 1 - i) * 700);
+	stamp_at(ms, &stamp);
+	check(tm_store_write_meeting(store, id, &stamp, taps, (size_t)n), "write meeting");
+	wrote(1 + 2 * n);
 }
 
-static void attendee(const char *uid, const char *name, const char *org)
+/* The registry, added in one transaction of its own (outside a batch). */
+struct people {
+	struct tm_attendee *rows;
+	char (*names)[64];
+	size_t n, cap;
+};
+
+static void person_add(struct people *p, const char *uid, const char *name, const char *org)
 {
-	sqlite3_bind_text(ins_attendee, 1, uid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins_attendee, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ins_attendee, 3, org, -1, SQLITE_TRANSIENT);
-	step(ins_attendee);
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 1024;
+		p->rows = realloc(p->rows, p->cap * sizeof(*p->rows));
+		p->names = realloc(p->names, p->cap * sizeof(*p->names));
+		if (!p->rows || !p->names)
+			check(-ENOMEM, "attendees");
+	}
+	memset(&p->rows[p->n], 0, sizeof(p->rows[0]));
+	snprintf(p->rows[p->n].uid, sizeof(p->rows[0].uid), "%s", uid);
+	snprintf(p->names[p->n], sizeof(p->names[0]), "%s", name);
+	p->rows[p->n].org = org; /* org strings outlive the import */
+	p->n++;
+}
+
+static void people_import(struct people *p)
+{
+	struct tm_import_counts counts;
+
+	/* names may have moved with realloc: point at them only now */
+	for (size_t i = 0; i < p->n; i++)
+		p->rows[i].name = p->names[i];
+	check(tm_store_import_attendees(store, p->rows, p->n, &counts), "import attendees");
+	free(p->rows);
+	free(p->names);
+	memset(p, 0, sizeof(*p));
 }
 
 static uint64_t rng = 88172645463325252ULL;
@@ -153,16 +161,25 @@ static int pick(int n)
 
 static void synthetic(long long n_meetings, int n_people, int n_stations, int days)
 {
+	static char orgs[500][16];
 	long long span = (long long)days * 9 * 3600 * 1000;
+	struct people people = { 0 };
 
+	if (n_stations < 1 || n_stations > MAX_STATIONS || n_people < 3) {
+		fprintf(stderr, "gen: 1 to %d stations and at least 3 attendees\n", MAX_STATIONS);
+		exit(1);
+	}
+	for (int i = 0; i < 500; i++)
+		snprintf(orgs[i], sizeof(orgs[i]), "Org %d", i);
 	for (int i = 0; i < n_people; i++) {
-		char uid[24], name[64], org[32];
+		char uid[24], name[64];
 
 		uid_of(i, uid);
 		snprintf(name, sizeof(name), "Attendee %05d", i);
-		snprintf(org, sizeof(org), "Org %d", i % 500);
-		attendee(uid, name, org);
+		person_add(&people, uid, name, orgs[i % 500]);
 	}
+	people_import(&people);
+	check(tm_store_batch_begin(store), "begin");
 	for (long long m = 0; m < n_meetings; m++) {
 		long long off = m * span / n_meetings;
 		long long ms = T0_MS + (off / (9 * 3600 * 1000LL)) * 86400000LL + off % (9 * 3600 * 1000LL);
@@ -187,8 +204,9 @@ static void synthetic(long long n_meetings, int n_people, int n_stations, int da
 				}
 		meeting((int)(next_rand() % n_stations), uids, n, ms);
 		if (m % 10 == 0)
-			tap((int)(next_rand() % n_stations), uids[0], "unpaired", NULL, ms + 5000);
+			unpaired_tap((int)(next_rand() % n_stations), uids[0], ms + 5000);
 	}
+	check(tm_store_batch_commit(store), "commit");
 }
 
 struct pair_state {
@@ -199,6 +217,8 @@ static void sfhh(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	static struct pair_state seen[2000][2000]; /* ids are below 2000 */
+	static bool registered[2000];
+	struct people people = { 0 };
 	long long t, i, j, contacts = 0;
 
 	if (!f) {
@@ -206,6 +226,7 @@ static void sfhh(const char *path)
 		exit(1);
 	}
 	memset(seen, 0xff, sizeof(seen));
+	check(tm_store_batch_begin(store), "begin");
 	while (fscanf(f, "%lld %lld %lld", &t, &i, &j) == 3) {
 		char uids[2][24], name[64];
 		long long a = i < j ? i : j, b = i < j ? j : i;
@@ -220,19 +241,63 @@ static void sfhh(const char *path)
 		seen[a][b].last_t = t;
 		snprintf(uids[0], 24, "5F%06llX", a);
 		snprintf(uids[1], 24, "5F%06llX", b);
-		snprintf(name, sizeof(name), "SFHH participant %lld", a);
-		attendee(uids[0], name, "SFHH 2009");
-		snprintf(name, sizeof(name), "SFHH participant %lld", b);
-		attendee(uids[1], name, "SFHH 2009");
+		/* Registered in the order the contacts first show them. */
+		for (int k = 0; k < 2; k++) {
+			long long p = k ? b : a;
+
+			if (registered[p])
+				continue;
+			registered[p] = true;
+			snprintf(name, sizeof(name), "SFHH participant %lld", p);
+			person_add(&people, uids[k], name, "SFHH 2009");
+		}
 		meeting((int)((a * 31 + b) % 10), uids, 2, T0_MS - 3600 * 1000 + t * 1000);
 		contacts++;
 	}
 	fclose(f);
+	check(tm_store_batch_commit(store), "commit");
+	people_import(&people);
 	fprintf(stderr, "gen: %lld contacts from %s\n", contacts, path);
+}
+
+/* Each station that recorded something gets its row: name, the sequences
+ * it reached (written by an empty write), reader ok, clock synchronised. */
+static void register_stations(void)
+{
+	for (int s = 0; s < MAX_STATIONS; s++) {
+		struct tm_station_status status = {
+			.reader_state = "ok",
+			.detail = "",
+			.clock_synced = true,
+			.started_utc_ms = T0_MS - 3600 * 1000,
+		};
+		char sid[16], name[32];
+
+		if (!tap_seq[s])
+			continue;
+		snprintf(sid, sizeof(sid), "st%02d", s);
+		snprintf(name, sizeof(name), "Station %d", s);
+		check(tm_store_station_begin(store, sid, name), "register station");
+		check(tm_store_write_taps(store, NULL, 0), "station sequences");
+		check(tm_store_write_status(store, &status), "station status");
+	}
+}
+
+static void remove_db(const char *path)
+{
+	char side[4096];
+
+	remove(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	remove(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	remove(side);
 }
 
 int main(int argc, char **argv)
 {
+	struct tm_store_options opt = { .busy_timeout_ms = 1000, .no_sync = true };
+
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("%d\n", GEN_VERSION);
 		return 0;
@@ -243,42 +308,16 @@ int main(int argc, char **argv)
 				"       gen sfhh OUT.db tij_SFHH.dat\n");
 		return 1;
 	}
-	remove(argv[2]);
-	if (sqlite3_open(argv[2], &db) != SQLITE_OK)
-		die("open");
-	exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -200000");
-	for (int v = 1; v <= tm_schema_latest(); v++)
-		exec(tm_schema_migration(v));
-	{
-		char pragma[64];
-
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", tm_schema_latest());
-		exec(pragma);
-	}
-	prepare();
-	exec("BEGIN");
+	remove_db(argv[2]);
+	check(tm_store_open(argv[2], &opt, &store), "open");
+	check(tm_store_bulk_load(store, true), "bulk load");
 	if (!strcmp(argv[1], "synthetic"))
 		synthetic(argc > 3 ? atoll(argv[3]) : 1000000, argc > 4 ? atoi(argv[4]) : 20000,
 			  argc > 5 ? atoi(argv[5]) : 50, argc > 6 ? atoi(argv[6]) : 3);
 	else
 		sfhh(argv[3]);
-	for (int s = 0; s < 1000; s++) {
-		char sql[256];
-
-		if (!tap_seq[s])
-			continue;
-		snprintf(sql, sizeof(sql),
-			 "INSERT INTO stations (id, name, tap_seq, meeting_seq, reader_state, clock_synced) "
-			 "VALUES ('st%02d', 'Station %d', %lld, %lld, 'ok', 1)",
-			 s, s, tap_seq[s], meeting_seq[s]);
-		exec(sql);
-	}
-	exec("COMMIT");
-	sqlite3_finalize(ins_meeting);
-	sqlite3_finalize(ins_member);
-	sqlite3_finalize(ins_tap);
-	sqlite3_finalize(ins_attendee);
-	exec("PRAGMA journal_mode = WAL; ANALYZE");
-	sqlite3_close(db);
+	register_stations();
+	check(tm_store_bulk_load(store, false), "statistics");
+	tm_store_close(store);
 	return 0;
 }

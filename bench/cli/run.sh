@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the tapmeet CLI: bench/cli/run.sh BUILD_DIR
 # Prints figures, never pass/fail. Databases are cached in BUILD_DIR/bench/,
-# keyed by the generator's version:
+# keyed by the generator's version and the store's sources (the generator
+# writes through the store, BUILD_DIR/libtapmeet.a):
 #   synthetic: 1,000,000 meetings, 20,000 attendees, 50 stations, 3 days
 #   sfhh:      the SFHH 2009 conference contacts (../shared/data/sociopatterns-sfhh)
 #   small:     10,000 meetings (for comparing peak memory of the exports)
@@ -19,19 +20,30 @@ mkdir -p "$CACHE"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# The generator links the store as the programs do (Makefile: LIBS), plus the
+# hardware libraries when the archive holds their drivers.
 GEN=$CACHE/cli-gen
-cc -std=gnu11 -O2 -Wall -Wextra -I"$ROOT/include" -o "$GEN" "$HERE/gen.c" "$ROOT/store/schema.c" \
-	$(pkg-config --cflags --libs sqlite3)
-VER=$("$GEN" --version)-$(sha1sum "$ROOT/store/schema.c" | cut -c1-8)
+LIB=$BUILD/libtapmeet.a
+[ -f "$LIB" ] || { echo "bench/cli/run.sh: $LIB is missing: run make first" >&2; exit 1; }
+PKGS="sqlite3 inih libsystemd libcrypto"
+ar t "$LIB" | grep -qx reader_libnfc.o && PKGS="$PKGS libnfc"
+ar t "$LIB" | grep -qx leds_gpiod.o && PKGS="$PKGS libgpiod"
+cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -I"$ROOT/include" -o "$GEN" "$HERE/gen.c" "$LIB" \
+	$(pkg-config --libs $PKGS) -lunistring -lpthread -lm
+VER=$("$GEN" --version)-$(cat "$ROOT"/store/*.c "$ROOT"/store/*.h "$ROOT/include/tapmeet/store.h" |
+	sha1sum | cut -c1-8)
 
 db_for() { # db_for NAME ARGS...: the cached database, generated when missing
 	local name=$1 db="$CACHE/cli-$1-v$VER.db"
 	shift
 	if [ ! -f "$db" ]; then
+		# Databases of other versions are stale: a store edit would pile them up.
+		rm -f "$CACHE/cli-$name-v"*.db "$CACHE/cli-$name-v"*.db-wal "$CACHE/cli-$name-v"*.db-shm
 		echo "generating $name database ..." >&2
 		local t0=$(date +%s%N)
 		"$GEN" "$1" "$db.tmp" "${@:2}" >&2
 		mv "$db.tmp" "$db"
+		rm -f "$db.tmp-wal" "$db.tmp-shm" # emptied by the generator
 		echo "  done in $(((($(date +%s%N) - t0)) / 1000000)) ms" >&2
 	fi
 	echo "$db"
@@ -100,6 +112,7 @@ bench_db "synthetic 1M meetings" "$(db_for big synthetic 1000000 20000 50 3)"
 BIG=$(db_for big synthetic 1000000 20000 50 3)
 V1=$CACHE/cli-big-schema1-v$VER.db
 if [ ! -f "$V1" ]; then
+	rm -f "$CACHE/cli-big-schema1-v"*.db
 	cp "$BIG" "$V1.tmp"
 	sqlite3 "$V1.tmp" "DROP INDEX taps_unpaired; DROP INDEX attendees_uid_name;
 		PRAGMA user_version = 1; ANALYZE;"

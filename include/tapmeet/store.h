@@ -272,4 +272,10 @@ void tm_store_follow_close(struct tm_store_follow *f);
 /* Maps a SQLite result code to a negative errno. */
 int tm_store_errno(int sqlite_rc);
 
+/* Loading many rows at once (the bench generator), outside any batch: true
+ * before the batches gives them a 200 MB page cache; false after gathers the
+ * query planner's statistics (ANALYZE), empties the -wal and restores the
+ * default cache. */
+int tm_store_bulk_load(struct tm_store *store, bool on);
+
 #endif
