@@ -73,6 +73,9 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJ = $(call obj,$(CORE_SRC) $(STORE_SRC) $(LIB_SRC))
 DRIVER_OBJ = $(call obj,$(filter $(wildcard drivers/*.c),$(DRIVER_SRC)))
 DAEMON_OBJ = $(call obj,$(DAEMON_SRC))
+# The daemon's parts but its main(), for the unit tests of the loop, the
+# outbox and the writer.
+DAEMON_LIB_OBJ = $(filter-out %/daemon/main.o,$(DAEMON_OBJ))
 CLI_OBJ    = $(call obj,$(CLI_SRC))
 CLI_LIB_OBJ = $(call obj,$(CLI_LIB_SRC))
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -94,7 +97,7 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@$(CC) $(ALL_CFLAGS) $(PRIVATE_INC) -c -o $@ $<
 
 # Unit tests see the private headers of what they test.
-$(BUILD)/obj/tests/unit/%.o: PRIVATE_INC = -Icli -Istore
+$(BUILD)/obj/tests/unit/%.o: PRIVATE_INC = -Icli -Istore -Idaemon
 
 $(BUILD)/libtapmeet.a: $(COMMON_OBJ) $(DRIVER_OBJ)
 	@rm -f $@
@@ -114,7 +117,12 @@ $(BUILD)/tapmeet: $(CLI_OBJ) $(BUILD)/libtapmeet-cli.a $(BUILD)/libtapmeet.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libtapmeet-cli.a $(BUILD)/libtapmeet.a
+$(BUILD)/libtapmeetd.a: $(DAEMON_LIB_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libtapmeetd.a $(BUILD)/libtapmeet-cli.a $(BUILD)/libtapmeet.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)

@@ -36,6 +36,7 @@ struct loop_timer {
 	struct source src;
 	loop_fn fn;
 	int64_t deadline_ms; /* INT64_MAX when disarmed */
+	int64_t armed_ms;    /* when it was set: a deadline already past is not lateness */
 	int64_t interval_ms;
 	struct loop *loop;
 };
@@ -174,6 +175,7 @@ static void set_timer(struct loop_timer *t, int64_t at_ms, int64_t interval_ms)
 
 	memset(&its, 0, sizeof(its));
 	t->deadline_ms = at_ms;
+	t->armed_ms = now_ms();
 	t->interval_ms = interval_ms;
 	if (at_ms != INT64_MAX) {
 		if (at_ms <= 0)
@@ -229,7 +231,7 @@ static void fire_timer(struct loop *l, struct loop_timer *t)
 	if (read(t->src.fd, &expirations, sizeof(expirations)) < 0)
 		return; /* re-armed since it fired: nothing is due */
 	if (t->deadline_ms != INT64_MAX) {
-		late = now_ms() - t->deadline_ms;
+		late = now_ms() - (t->deadline_ms > t->armed_ms ? t->deadline_ms : t->armed_ms);
 		if (late > l->worst_lateness_ms)
 			l->worst_lateness_ms = late;
 		if (t->interval_ms > 0)

@@ -33,7 +33,9 @@
 /* A write not committed by then shows the storage fault: an fsync on an SD
  * card takes 5-50 ms, so this means a lock or a failing card. */
 #define SLOW_WRITE_MS 1500
-/* "Saved" is shown only while the people who tapped are likely still there. */
+/* "Saved" comes after the commit. Later than this after the tap it is shown
+ * only while nobody else is in the middle of a tap, so that the next pair
+ * never reads someone else's "saved" as theirs. */
 #define FEEDBACK_FRESH_MS 3000
 /* At a stop, the writer gets this long beyond one busy wait to finish. */
 #define STOP_GRACE_MS 2000
@@ -49,6 +51,10 @@ struct station {
 	struct writer *writer;
 	struct loop_fd *writer_watch;
 	bool writes_failing, writes_slow;
+	/* Decisions whose feedback waits for their commit ("saved", "already
+	 * met", ...): until then the LEDs stay dark rather than show "ready",
+	 * whose green blip could be mistaken for "saved". */
+	unsigned awaiting_feedback;
 	int64_t storage_fault_since;
 	char store_error[512];
 
@@ -86,7 +92,7 @@ static void update_leds(void *ctx)
 						 tm_engine_base_pattern(&st->engine, now));
 	unsigned lights;
 
-	if (st->stopping)
+	if (st->stopping || (st->awaiting_feedback && base == TM_PATTERN_READY))
 		base = TM_PATTERN_OFF;
 	tm_show_set_base(&st->show, base, now);
 	lights = tm_show_lights(&st->show, now, &next);
@@ -194,6 +200,14 @@ static void set_storage_fault(struct station *st, bool failing, bool slow)
 	write_status(st);
 }
 
+/* "Saved" and "already met" are promises about the log: shown after the
+ * commit. The others (waiting, rejected, cancelled, timed out) say what
+ * the station saw and are shown at once. */
+static bool awaits_commit(const struct write_req *req)
+{
+	return req->pattern == TM_PATTERN_SAVED || req->pattern == TM_PATTERN_ALREADY_MET;
+}
+
 static void log_committed(struct station *st, const struct write_req *e)
 {
 	for (size_t i = 0; i < e->n_taps; i++) {
@@ -232,9 +246,13 @@ static void on_writer(void *ctx)
 		switch (n.type) {
 		case NOTICE_COMMITTED:
 			log_committed(st, n.req);
+			if (awaits_commit(n.req) && st->awaiting_feedback > 0)
+				st->awaiting_feedback--;
 			/* Green means saved: feedback only after the commit, and
 			 * only while it still answers what the people just did. */
-			if (!st->stopping && tm_mono_ms() - n.req->submitted_ms <= FEEDBACK_FRESH_MS)
+			if (!st->stopping && awaits_commit(n.req) &&
+			    (tm_mono_ms() - n.req->submitted_ms <= FEEDBACK_FRESH_MS ||
+			     tm_engine_base_pattern(&st->engine, tm_mono_ms()) == TM_PATTERN_READY))
 				feedback(st, n.req->pattern);
 			free(n.req);
 			break;
@@ -253,6 +271,7 @@ static void on_writer(void *ctx)
 		}
 	}
 	if (writer_backlog(st->writer, &oldest) == 0) {
+		st->awaiting_feedback = 0; /* including any the outbox had to drop */
 		loop_timer_at(st->slow_timer, TM_NEVER);
 		if (st->writes_slow)
 			tm_notice("store=%s event=writes-caught-up", st->cfg.store_path);
@@ -310,9 +329,9 @@ static void handle_action(struct station *st, const struct tm_action *a)
 		tap_row(st, &req->taps[i], &a->taps[i]);
 	if (req->type == WRITE_MEETING)
 		tm_stamp_at(&req->stamp, a->at_ms);
-	/* A first tap shows "waiting" through the base pattern at once; it
-	 * does not wait for its row, which is not a promise to anyone. */
-	if (a->pattern == TM_PATTERN_WAITING)
+	if (awaits_commit(req))
+		st->awaiting_feedback++;
+	else
 		feedback(st, a->pattern);
 	submit(st, req);
 }

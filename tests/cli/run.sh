@@ -261,6 +261,50 @@ for cmd in meetings people person stats tail status attendees export forget; do
 		not_ok "$cmd --help"; fi
 done
 
+# ---------------------------------------------------------------- names in every script
+# Lookups fold case and normalise in any script (SQLite's NOCASE folds
+# ASCII only); terminal tables align by display width and never carry a
+# control character or a newline from the data.
+UDB=$TMP/unicode.db
+new_db "$UDB"
+printf 'uid,name,org\n04000001,Zoë Ångström,Uppsala\n04000002,Jürgen Groß,Köln\n04000003,Дмитрий Шостакович,Москва\n04000004,山田太郎,東京\n04000005,"Eve\x1b[31m Red\nLine",Evil\n' >unicode.csv
+tmu() { "$TAPMEET" --db "$UDB" --config "$CONF" "$@"; }
+check "unicode: registry imported" tmu attendees import unicode.csv
+sqlite3 "$UDB" "INSERT INTO meetings VALUES ('u:m1','u',1,'2026-11-26T10:00:00.000Z',1795687200000,1,'b',1,2);
+INSERT INTO meeting_badges VALUES ('u:m1','04000001'),('u:m1','04000004');
+INSERT INTO meetings VALUES ('u:m2','u',2,'2026-11-26T10:05:00.000Z',1795687500000,1,'b',2,2);
+INSERT INTO meeting_badges VALUES ('u:m2','04000002'),('u:m2','04000005');
+INSERT INTO meetings VALUES ('u:m3','u',3,'2026-11-26T10:06:00.000Z',1795687560000,1,'b',3,2);
+INSERT INTO meeting_badges VALUES ('u:m3','04000003'),('u:m3','04000001');"
+for q in 'zoë ångström:04000004' 'ZOË ÅNGSTRÖM:04000004' 'JÜRGEN GROSS:04000005' 'jürgen groß:04000005' \
+	'дмитрий шостакович:04000001' 'ДМИТРИЙ:04000001' '山田:04000001'; do
+	name=${q%:*}
+	want=${q##*:}
+	check "unicode: person '$name' is found" sh -c "'$TAPMEET' --db '$UDB' --config '$CONF' person '$name' --format csv | grep -q ',$want,'"
+done
+check "unicode: meetings --person in another script" sh -c "'$TAPMEET' --db '$UDB' --config '$CONF' meetings --person 'дмитрий шостакович' --format csv | grep -q '^u:m3,'"
+check "unicode: forget finds the name (preview)" sh -c "'$TAPMEET' --db '$UDB' --config '$CONF' forget 'zoë ångström' 2>&1 | grep -q 'Zoë Ångström (04000001)'"
+# A table on a terminal (script(1) gives tapmeet a pty): each row's columns
+# start at the same display column, whatever the script, and nothing from
+# the data reaches the terminal as a control character.
+COLUMNS=200 script -qec "'$TAPMEET' --db '$UDB' --config '$CONF' people" /dev/null >people.tty 2>&1
+check "unicode: table rows align by display width" python3 - people.tty <<'PY'
+import sys, unicodedata
+def width(s):
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+lines = [l.rstrip("\r\n") for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+col = width(lines[0][:lines[0].index("meetings")])
+for l in lines[1:]:
+    assert "\x1b" not in l and "\x07" not in l, repr(l)
+    # the meetings figure starts at the header's display column
+    at = [i for i in range(len(l)) if width(l[:i]) == col]
+    assert at and l[at[0]].isdigit() and l[at[0] - 1] == " ", (col, l)
+assert len(lines) == 6, lines
+PY
+check "unicode: no raw newline inside a cell when piped" sh -c "test \$('$TAPMEET' --db '$UDB' --config '$CONF' people | wc -l) -eq 6"
+check "unicode: json keeps the name intact" sh -c "'$TAPMEET' --db '$UDB' --config '$CONF' attendees list --format json | python3 -c 'import json,sys; n=[a[\"name\"] for a in json.load(sys.stdin)]; assert \"Eve\\x1b[31m Red\\nLine\" in n, n'"
+check "export contacts --format json before the command" sh -c "'$TAPMEET' --db '$UDB' --config '$CONF' --format json export contacts 04000001 | python3 -c 'import json,sys; r=json.load(sys.stdin); assert sorted(x[\"uid\"] for x in r)==[\"04000003\",\"04000004\"], r'"
+
 # ---------------------------------------------------------------- privacy
 printf '[privacy]\nuid_key = correct horse battery staple\n' >priv.conf
 PDB=$TMP/priv.db

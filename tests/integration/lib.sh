@@ -85,11 +85,16 @@ CONF
 }
 
 # start_daemon [wrapper...]: runs tapmeetd (optionally under a wrapper such as valgrind).
+# Waits for this start's "state=ok", not one an earlier daemon logged.
 start_daemon() {
+	local from
+	touch "$TMP/daemon.err"
+	from=$(($(wc -l <"$TMP/daemon.err") + 1))
 	"$@" "$TAPMEETD" --config "$CONF" >>"$TMP/leds.out" 2>>"$TMP/daemon.err" &
 	DAEMON_PID=$!
 	PIDS+=("$DAEMON_PID")
-	wait_for 20 log_has "state=ok" || { echo "# daemon did not start:"; tail -5 "$TMP/daemon.err"; return 1; }
+	wait_for 20 bash -c "tail -n +$from '$TMP/daemon.err' | grep -q state=ok" ||
+		{ echo "# daemon did not start:"; tail -5 "$TMP/daemon.err"; return 1; }
 }
 
 stop_daemon() { # stop_daemon [SIGNAL]: returns the daemon's exit status
@@ -97,4 +102,5 @@ stop_daemon() { # stop_daemon [SIGNAL]: returns the daemon's exit status
 	wait "$DAEMON_PID"
 }
 
-send() { printf '%s\n' "$*" >"$FIFO"; }
+# A FIFO nobody reads would block the writer forever: give up after 10 s.
+send() { timeout 10 bash -c 'printf "%s\n" "$1" >"$2"' _ "$*" "$FIFO" || echo "# nobody read: $*"; }
