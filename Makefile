@@ -167,7 +167,7 @@ bench: all $(BUILD)/bench/tapbench $(if $(EMU_SRC),$(EMU_BIN))
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
 	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
 	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
-	       python3-networkx tzdata systemd libunistring-dev
+	       python3-networkx tzdata systemd libunistring-dev strace
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
