@@ -109,5 +109,11 @@ done
 	die "tapmeetd --check-config fails under qemu"
 
 log "unit tests under $QEMU"
+# Bookworm's qemu-user (7.2) hangs in pthread_create of a dynamically linked
+# aarch64 program (a five-line program reproduces it; statically linked it
+# works, but libsystemd has no static library). The tests that start threads
+# (test_writer, the writer-thread case of test_follow) say they are skipped
+# here; they run natively on every build and the daemon's threads run on the Pi.
+export TAPMEET_TEST_NO_THREADS="qemu-user 7.2 hangs in pthread_create"
 # shellcheck disable=SC2086
 tests/run-unit.sh $wrappers
