@@ -30,15 +30,18 @@
 static const char meeting_columns[] = MEETING_COLUMNS("");
 static const char meeting_columns_indexed[] = MEETING_COLUMNS("INDEXED BY attendees_uid_name");
 
-static int prepared_rows(struct tm_store *s, const char *sql, struct tm_rows **out,
-			 sqlite3_stmt **st)
+/* The rows of a query with at most one parameter, ?1 = arg (when not NULL). */
+static int rows_for(struct tm_store *s, const char *sql, const char *arg, struct tm_rows **out)
 {
-	int rc = store_prepare(s, sql, st);
+	sqlite3_stmt *st;
+	int rc = store_prepare(s, sql, &st);
 
 	*out = NULL;
 	if (rc < 0)
 		return rc;
-	return 0;
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	return store_rows(s, st, out);
 }
 
 static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
@@ -106,7 +109,7 @@ int tm_store_meetings(struct tm_store *s, const struct tm_meeting_filter *f, str
 	text = sqlite3_str_finish(sql);
 	if (!text)
 		return -ENOMEM;
-	rc = prepared_rows(s, text, out, &st);
+	rc = store_prepare(s, text, &st);
 	sqlite3_free(text);
 	if (rc < 0)
 		return rc;
@@ -144,10 +147,7 @@ int tm_store_people(struct tm_store *s, struct tm_rows **out)
 		" (SELECT max(t.time_utc) FROM taps t WHERE t.uid = ids.uid) AS \"last_seen|time\" "
 		"FROM ids LEFT JOIN attendees a ON a.uid = ids.uid "
 		"ORDER BY a.name IS NULL, tm_fold(a.name), a.name, ids.uid";
-	sqlite3_stmt *st;
-	int rc = prepared_rows(s, sql, out, &st);
-
-	return rc < 0 ? rc : store_rows(s, st, out);
+	return rows_for(s, sql, NULL, out);
 }
 
 int tm_store_person(struct tm_store *s, const char *uid, struct tm_rows **out)
@@ -159,13 +159,7 @@ int tm_store_person(struct tm_store *s, const char *uid, struct tm_rows **out)
 		"JOIN meeting_badges o ON o.meeting_id = me.meeting_id AND o.uid <> me.uid "
 		"LEFT JOIN attendees a ON a.uid = o.uid "
 		"WHERE me.uid = ?1 ORDER BY m.utc_ms, m.station, m.seq, o.uid";
-	sqlite3_stmt *st;
-	int rc = prepared_rows(s, sql, out, &st);
-
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
-	return store_rows(s, st, out);
+	return rows_for(s, sql, uid, out);
 }
 
 int tm_store_person_summary(struct tm_store *s, const char *uid, int64_t *meetings,
@@ -284,13 +278,10 @@ int tm_store_attendee_name(struct tm_store *s, const char *uid, char *out, size_
 
 int tm_store_attendees(struct tm_store *s, struct tm_rows **out)
 {
-	sqlite3_stmt *st;
-	int rc = prepared_rows(s,
-			       "SELECT uid, name, org, handle, email FROM attendees "
-			       "ORDER BY tm_fold(name), name, uid",
-			       out, &st);
-
-	return rc < 0 ? rc : store_rows(s, st, out);
+	return rows_for(s,
+			"SELECT uid, name, org, handle, email FROM attendees "
+			"ORDER BY tm_fold(name), name, uid",
+			NULL, out);
 }
 
 /* --- status -------------------------------------------------------------- */
@@ -326,8 +317,9 @@ int tm_store_status(struct tm_store *s, const struct tm_status_query *q, struct 
 		"  AS meetings_today "
 		"FROM p ORDER BY id";
 	sqlite3_stmt *st;
-	int rc = prepared_rows(s, sql, out, &st);
+	int rc = store_prepare(s, sql, &st);
 
+	*out = NULL;
 	if (rc < 0)
 		return rc;
 	bind_named_int(st, ":now", q->now_ms);
@@ -347,10 +339,7 @@ int tm_store_export_nodes(struct tm_store *s, struct tm_rows **out)
 		" (SELECT count(*) FROM meeting_badges mb WHERE mb.uid = u.uid) AS meetings "
 		"FROM (SELECT uid FROM attendees UNION SELECT uid FROM meeting_badges) u "
 		"LEFT JOIN attendees a ON a.uid = u.uid ORDER BY u.uid";
-	sqlite3_stmt *st;
-	int rc = prepared_rows(s, sql, out, &st);
-
-	return rc < 0 ? rc : store_rows(s, st, out);
+	return rows_for(s, sql, NULL, out);
 }
 
 /* Edges are aggregated by SQLite (GROUP BY, which spills to temporary files
@@ -371,10 +360,7 @@ int tm_store_export_edges(struct tm_store *s, bool with_names, struct tm_rows **
 		"      GROUP BY a.uid, b.uid) e "
 		"LEFT JOIN attendees x ON x.uid = e.a "
 		"LEFT JOIN attendees y ON y.uid = e.b ORDER BY e.a, e.b";
-	sqlite3_stmt *st;
-	int rc = prepared_rows(s, with_names ? named : plain, out, &st);
-
-	return rc < 0 ? rc : store_rows(s, st, out);
+	return rows_for(s, with_names ? named : plain, NULL, out);
 }
 
 int tm_store_export_contacts_in_time(struct tm_store *s, struct tm_rows **out)
@@ -384,10 +370,7 @@ int tm_store_export_contacts_in_time(struct tm_store *s, struct tm_rows **out)
 		"JOIN meeting_badges a ON a.meeting_id = m.id "
 		"JOIN meeting_badges b ON b.meeting_id = m.id AND b.uid > a.uid "
 		"ORDER BY m.utc_ms, m.station, m.seq, a.uid, b.uid";
-	sqlite3_stmt *st;
-	int rc = prepared_rows(s, sql, out, &st);
-
-	return rc < 0 ? rc : store_rows(s, st, out);
+	return rows_for(s, sql, NULL, out);
 }
 
 int tm_store_contacts(struct tm_store *s, const char *uid, struct tm_rows **out)
@@ -402,11 +385,5 @@ int tm_store_contacts(struct tm_store *s, const char *uid, struct tm_rows **out)
 		"LEFT JOIN attendees a ON a.uid = o.uid "
 		"WHERE me.uid = ?1 GROUP BY o.uid "
 		"ORDER BY a.name IS NULL, tm_fold(a.name), a.name, o.uid";
-	sqlite3_stmt *st;
-	int rc = prepared_rows(s, sql, out, &st);
-
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
-	return store_rows(s, st, out);
+	return rows_for(s, sql, uid, out);
 }
