@@ -120,7 +120,7 @@ static void run_fips_child(void)
 	int fd = mkstemp(conf), status;
 	pid_t pid;
 
-	if (fd < 0)
+	if (fd < 0 || getenv("TAPMEET_TEST_QEMU_USER"))
 		return;
 	dprintf(fd, "openssl_conf = init\n[init]\nalg_section = algs\n[algs]\n"
 		    "default_properties = fips=yes\n");
@@ -138,6 +138,8 @@ static void run_fips_child(void)
 static void a_hash_that_cannot_be_computed_fails_closed(void **state)
 {
 	(void)state;
+	if (getenv("TAPMEET_TEST_QEMU_USER"))
+		skip(); /* packaging/cross-arm64.sh: qemu-user cannot fork there */
 	assert_int_equal(fips_status, 0);
 }
 
