@@ -50,6 +50,21 @@ static void assert_clean(const char *in, const char *want)
 	free(out);
 }
 
+/* How many U+FFFD an invalid sequence becomes differs between libunistring
+ * versions (1.0 in bookworm, 1.3 in trixie); both are allowed by Unicode.
+ * What matters: only replacement characters, then the rest intact. */
+static void assert_replaced(const char *in, const char *rest)
+{
+	char *out = cli_text_clean(in), *p;
+
+	assert_non_null(out);
+	for (p = out; !strncmp(p, FFFD, 3); p += 3)
+		;
+	assert_true(p > out);
+	assert_string_equal(p, rest);
+	free(out);
+}
+
 static void test_clean(void **state)
 {
 	(void)state;
@@ -61,9 +76,9 @@ static void test_clean(void **state)
 	assert_clean("\xc2\x9b" "31m", FFFD "31m");                  /* C1 CSI */
 	assert_clean("\xc2\x85", FFFD);                              /* C1 NEL */
 	assert_clean("a\x7f" "b\x01", "a" FFFD "b" FFFD);
-	assert_clean("\xe6\x97" "x", FFFD "x");                      /* truncated */
+	assert_replaced("\xe6\x97" "x", "x");                        /* truncated */
 	assert_clean("\xc0\xaf", FFFD FFFD);                         /* overlong */
-	assert_clean("\xed\xa0\x80" "x", FFFD "x");                  /* surrogate */
+	assert_replaced("\xed\xa0\x80" "x", "x");                    /* surrogate */
 	assert_clean("a\xe2\x80\xa8" "b\xe2\x80\xa9", "a b ");       /* LS, PS */
 	/* Bidi override and isolates: replaced; the marks stay. */
 	assert_clean("\xe2\x80\xae" "evil", FFFD "evil");

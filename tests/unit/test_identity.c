@@ -16,6 +16,11 @@
 #include "tapmeet/identity.h"
 
 #define KEY "correct horse battery staple"
+/* A known answer, from Python's hmac module (the CLI tests recompute it at
+ * run time; the unit tests also run where Python is not installed):
+ * python3 -c 'import hmac, hashlib; print(hmac.new(b"correct horse battery
+ * staple", b"04A1B2C3D4E5F6", hashlib.sha256).hexdigest()[:20].upper())' */
+#define KEYED_04A1B2C3D4E5F6 "034677465E59072BE2B0"
 
 static void without_a_key_the_uid_is_stored(void **state)
 {
@@ -34,21 +39,12 @@ static void with_a_key_only_the_hash_is_stored(void **state)
 {
 	struct tm_identity id;
 	struct tm_badge raw, stored, back;
-	char out[TM_UID_HEX_SIZE], again[64];
-	FILE *p;
+	char out[TM_UID_HEX_SIZE], again[TM_UID_HEX_SIZE];
 
 	(void)state;
 	assert_int_equal(tm_identity_init(&id, KEY), 0);
 	assert_int_equal(tm_identity_parse(&id, "04:A1:B2:C3:D4:E5:F6", out), 0);
-	/* The reference value, from Python's hmac module. */
-	p = popen("python3 -c 'import hmac,hashlib; print(hmac.new(b\"" KEY
-		  "\", b\"04A1B2C3D4E5F6\", hashlib.sha256).hexdigest()[:20].upper())'",
-		  "r");
-	assert_non_null(p);
-	assert_non_null(fgets(again, sizeof(again), p));
-	pclose(p);
-	again[strcspn(again, "\n")] = '\0';
-	assert_string_equal(out, again);
+	assert_string_equal(out, KEYED_04A1B2C3D4E5F6);
 	assert_string_not_equal(out, "04A1B2C3D4E5F6");
 	/* A stored form read back is not hashed a second time. */
 	assert_int_equal(tm_identity_from_stored(out, &back), 0);
