@@ -301,10 +301,9 @@ static void on_slow_write(void *ctx)
 	set_storage_fault(st, st->writes_failing, true);
 }
 
-static void tap_row(struct station *st, struct write_tap *out, const struct tm_tap *t)
+static void tap_row(struct write_tap *out, const struct tm_tap *t)
 {
 	memset(out, 0, sizeof(*out));
-	(void)st;
 	out->ref = t->ref;
 	/* The engine's badges are already in their stored form (identity.h). */
 	tm_badge_uid_hex(&t->badge, out->row.uid);
@@ -326,7 +325,7 @@ static void handle_action(struct station *st, const struct tm_action *a)
 	req->pattern = a->pattern;
 	req->n_taps = a->n_taps;
 	for (size_t i = 0; i < a->n_taps; i++)
-		tap_row(st, &req->taps[i], &a->taps[i]);
+		tap_row(&req->taps[i], &a->taps[i]);
 	if (req->type == WRITE_MEETING)
 		tm_stamp_at(&req->stamp, a->at_ms);
 	if (awaits_commit(req))

@@ -13,6 +13,7 @@ struct tm_store {
 	sqlite3 *db;
 	char path[PATH_MAX];
 	bool writable;
+	int schema;       /* the file's schema version, read once at open */
 	bool in_batch;   /* tm_store_batch_begin: writes join one transaction */
 	bool in_read;    /* tm_store_read_begin: a snapshot is open */
 	char station[40]; /* station ids are at most 32 characters */

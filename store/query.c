@@ -89,7 +89,7 @@ int tm_store_meetings(struct tm_store *s, const struct tm_meeting_filter *f, str
 
 	*out = NULL;
 	sqlite3_str_appendf(sql, "SELECT %s FROM meetings m WHERE 1",
-			    tm_store_schema_version(s) >= 2 ? meeting_columns_indexed :
+			    s->schema >= 2 ? meeting_columns_indexed :
 							      meeting_columns);
 	if (f->limit >= 0) {
 		/* The latest N, as tail -n: chosen newest first, shown in order. */

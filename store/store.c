@@ -238,8 +238,10 @@ int tm_store_open(const char *path, const struct tm_store_options *opt, struct t
 		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 		rc = migrate(s);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		s->schema = tm_schema_latest();
 		rc = store_prepare_writes(s);
+	}
 	return rc;
 }
 
@@ -311,6 +313,7 @@ int tm_store_open_readonly(const char *path, int64_t busy_timeout_ms, struct tm_
 		return store_failf(s, -EPROTO,
 				   "database schema version %d is newer than this tapmeet understands (%d)",
 				   version, tm_schema_latest());
+	s->schema = version;
 	return 0;
 }
 
