@@ -655,8 +655,10 @@ static int open_store(struct station *st)
 		tm_store_close(store);
 		return rc;
 	}
-	rc = tm_store_recent_meetings(store, tm_mono_ms() - st->cfg.pairing.repeat_guard_ms,
-				      remember, &st->engine);
+	/* Over the guard's whole span, meetings from before a reboot included:
+	 * a power cut must not let a pair that just met be stored again. */
+	rc = tm_store_recent_meetings(store, tm_mono_ms(), tm_utc_ms(),
+				      st->cfg.pairing.repeat_guard_ms, remember, &st->engine);
 	if (rc < 0)
 		tm_warn("store=%s warning=\"cannot seed the repeat guard: %s\"", st->cfg.store_path,
 			tm_store_errmsg(store));

@@ -302,7 +302,8 @@ int tm_store_write_status(struct tm_store *s, const struct tm_station_status *st
 	return 0;
 }
 
-int tm_store_recent_meetings(struct tm_store *s, int64_t mono_since,
+int tm_store_recent_meetings(struct tm_store *s, int64_t now_mono, int64_t now_utc,
+			     int64_t span_ms,
 			     void (*fn)(void *ctx, const char *const *uids, size_t n,
 					int64_t mono_ms),
 			     void *ctx)
@@ -310,38 +311,59 @@ int tm_store_recent_meetings(struct tm_store *s, int64_t mono_since,
 	sqlite3_stmt *st = NULL;
 	char uids[TM_MAX_BADGES_AT_ONCE][TM_STORED_UID_SIZE];
 	const char *ptrs[TM_MAX_BADGES_AT_ONCE];
-	int64_t last_rowid = 0, last_mono = 0;
+	const char *boot = tm_boot_id();
+	int64_t last_seq = 0, last_met = 0;
 	size_t n = 0;
 	int rc;
 
+	if (span_ms < 0)
+		return store_failf(s, -EINVAL, "negative span for recent meetings");
 	for (size_t i = 0; i < TM_MAX_BADGES_AT_ONCE; i++)
 		ptrs[i] = uids[i];
+	/* Monotonic times compare only within one boot; every other row is
+	 * dated by the wall clock. Ordered by seq, the station's write order,
+	 * which the (station, seq) index gives without a sort. */
 	rc = sqlite3_prepare_v2(s->db,
-				"SELECT m.rowid, m.mono_ms, b.uid FROM meetings m"
+				"SELECT m.seq, m.boot_id IS ?2, m.mono_ms, m.utc_ms, b.uid FROM meetings m"
 				" JOIN meeting_badges b ON b.meeting_id = m.id"
-				" WHERE m.station = ?1 AND m.boot_id = ?2 AND m.mono_ms >= ?3"
-				" ORDER BY m.rowid",
+				" WHERE m.station = ?1 AND CASE WHEN m.boot_id IS ?2"
+				" THEN m.mono_ms >= ?3 ELSE m.utc_ms >= ?4 END"
+				" ORDER BY m.seq, b.uid",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "prepare recent meetings");
 	sqlite3_bind_text(st, 1, s->station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tm_boot_id(), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, mono_since);
+	/* Rows stored without a boot id share "unknown" with each other, not a
+	 * boot: bound as NULL, no row matches it and all are dated by utc. */
+	if (strcmp(boot, "unknown") != 0)
+		sqlite3_bind_text(st, 2, boot, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, now_mono - span_ms);
+	sqlite3_bind_int64(st, 4, now_utc - span_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t rowid = sqlite3_column_int64(st, 0);
-		const char *uid = (const char *)sqlite3_column_text(st, 2);
+		int64_t seq = sqlite3_column_int64(st, 0);
+		bool this_boot = sqlite3_column_int(st, 1) != 0;
+		int64_t mono = sqlite3_column_int64(st, 2), utc = sqlite3_column_int64(st, 3);
+		const char *uid = (const char *)sqlite3_column_text(st, 4);
 
-		if (n > 0 && rowid != last_rowid) {
-			fn(ctx, ptrs, n, last_mono);
+		if (n > 0 && seq != last_seq) {
+			fn(ctx, ptrs, n, last_met);
 			n = 0;
 		}
-		last_rowid = rowid;
-		last_mono = sqlite3_column_int64(st, 1);
+		last_seq = seq;
+		/* One dated after now (a wall clock that ran ahead, or was set
+		 * back since) counts as now: a repeat too many is safer than a
+		 * meeting stored twice. */
+		if (this_boot)
+			last_met = mono < now_mono ? mono : now_mono;
+		else
+			last_met = utc < now_utc ? now_mono - (now_utc - utc) : now_mono;
 		if (n < TM_MAX_BADGES_AT_ONCE && uid && strlen(uid) < TM_STORED_UID_SIZE)
 			snprintf(uids[n++], TM_STORED_UID_SIZE, "%s", uid);
 	}
 	if (rc == SQLITE_DONE && n > 0)
-		fn(ctx, ptrs, n, last_mono);
+		fn(ctx, ptrs, n, last_met);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "recent meetings");
 }

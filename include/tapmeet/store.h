@@ -99,10 +99,23 @@ int tm_store_batch_begin(struct tm_store *store);
 int tm_store_batch_commit(struct tm_store *store);
 void tm_store_batch_abort(struct tm_store *store);
 
-/* Meetings of this station since monotonic time mono_since in this boot,
- * so the repeat guard survives a restart. Calls fn with each meeting's
- * badges in their stored form. */
-int tm_store_recent_meetings(struct tm_store *store, int64_t mono_since,
+/* Meetings of this station in the last span_ms, so that the repeat guard
+ * survives a restart, after a reboot (a power cut) too. now_mono and now_utc
+ * are the same moment on CLOCK_MONOTONIC and on the wall clock.
+ *
+ * A meeting of this boot is judged by its monotonic time; one of an earlier
+ * boot (or of an unknown boot id) by its utc_ms, and its time is translated
+ * onto this boot's monotonic clock as now_mono - (now_utc - utc_ms), a
+ * meeting after now_utc counting as now. A wall clock that was ahead when it
+ * was stored lets in a meeting too many; one that was behind (before NTP
+ * synchronised) leaves out one it cannot date.
+ *
+ * Calls fn once for every such meeting, in the order they were stored, with
+ * its badges in their stored form (at most TM_MAX_BADGES_AT_ONCE of them,
+ * the most a reader reports at once) and its time on this boot's monotonic
+ * clock. There is no limit on the number of meetings. */
+int tm_store_recent_meetings(struct tm_store *store, int64_t now_mono, int64_t now_utc,
+			     int64_t span_ms,
 			     void (*fn)(void *ctx, const char *const *uids, size_t n,
 					int64_t mono_ms),
 			     void *ctx);

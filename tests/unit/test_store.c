@@ -272,11 +272,138 @@ static void recent_meetings_seed_the_guard(void **state)
 		assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2), 0);
 	}
 	recent_count = 0;
-	assert_int_equal(tm_store_recent_meetings(f->store, tm_mono_ms() - 60000, count_recent, NULL), 0);
+	assert_int_equal(tm_store_recent_meetings(f->store, tm_mono_ms(), tm_utc_ms(), 60000,
+						  count_recent, NULL), 0);
 	assert_int_equal(recent_count, 3);
+	/* A minute later and more, they are past the span. */
 	recent_count = 0;
-	assert_int_equal(tm_store_recent_meetings(f->store, tm_mono_ms() + 1, count_recent, NULL), 0);
+	assert_int_equal(tm_store_recent_meetings(f->store, tm_mono_ms() + 60001, tm_utc_ms() + 60001,
+						  60000, count_recent, NULL), 0);
 	assert_int_equal(recent_count, 0);
+}
+
+/* Times for the seeding tests: a wall clock in 2027 and a boot an hour old,
+ * passed in as the daemon passes its clocks. */
+#define NOW_UTC INT64_C(1800000000000)
+#define NOW_MONO INT64_C(3600000)
+#define HOUR INT64_C(3600000)
+
+/* Adds a meeting as any boot may have stored it, straight into the file. */
+static void add_meeting(struct fixture *f, const char *station, int64_t seq, const char *boot,
+			int64_t utc_ms, int64_t mono_ms, const char *uids)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced, boot_id,"
+		 " mono_ms, n_badges) VALUES ('%s:m%lld', '%s', %lld, 'x', %lld, 1, '%s', %lld, 2);"
+		 "INSERT INTO meeting_badges (meeting_id, uid) SELECT '%s:m%lld', value"
+		 " FROM json_each('[%s]');",
+		 station, (long long)seq, station, (long long)seq, (long long)utc_ms, boot,
+		 (long long)mono_ms, station, (long long)seq, uids);
+	exec_file(f->path, sql);
+}
+
+struct seeded {
+	size_t count;
+	char first[16][TM_STORED_UID_SIZE];
+	size_t n[16];
+	int64_t met[16];
+};
+
+static void collect(void *ctx, const char *const *uids, size_t n, int64_t mono_ms)
+{
+	struct seeded *s = ctx;
+
+	if (s->count < 16) {
+		snprintf(s->first[s->count], sizeof(s->first[0]), "%s", uids[0]);
+		s->n[s->count] = n;
+		s->met[s->count] = mono_ms;
+	}
+	s->count++;
+}
+
+/* A restart after a power cut: the meetings of the boot before are within
+ * the guard by the wall clock and come back on this boot's monotonic clock;
+ * those of this boot are judged by their monotonic time alone. */
+static void earlier_boots_are_dated_by_the_wall_clock(void **state)
+{
+	struct fixture *f = *state;
+	const char *boot = tm_boot_id();
+	struct seeded got = { 0 };
+
+	add_meeting(f, "hall-a", 1, "earlier-boot", NOW_UTC - 10 * 60000, 9 * HOUR,
+		    "\"04000001\", \"04000002\", \"04000003\"");
+	add_meeting(f, "hall-a", 2, "earlier-boot", NOW_UTC - HOUR - 1, 60000,
+		    "\"04000011\", \"04000012\"");
+	add_meeting(f, "hall-a", 3, "earlier-boot", NOW_UTC - HOUR, 60000,
+		    "\"04000021\", \"04000022\"");
+	/* Stored while the wall clock was ahead. */
+	add_meeting(f, "hall-a", 4, "earlier-boot", NOW_UTC + 5000, 60000,
+		    "\"04000031\", \"04000032\"");
+	/* This boot before NTP: the wall clock said 1970, the monotonic one is right. */
+	add_meeting(f, "hall-a", 5, boot, 1000, NOW_MONO - 1000, "\"04000041\", \"04000042\"");
+	/* This boot, an hour and a moment ago, whatever the wall clock said. */
+	add_meeting(f, "hall-a", 6, boot, NOW_UTC, NOW_MONO - HOUR - 1,
+		    "\"04000051\", \"04000052\"");
+	/* Another station's meeting in a merged log is not this guard's. */
+	add_meeting(f, "hall-b", 1, "earlier-boot", NOW_UTC - 1000, 60000,
+		    "\"04000061\", \"04000062\"");
+
+	assert_int_equal(tm_store_recent_meetings(f->store, NOW_MONO, NOW_UTC, HOUR, collect, &got), 0);
+	assert_int_equal(got.count, 4);
+	assert_string_equal(got.first[0], "04000001");
+	assert_int_equal(got.n[0], 3);
+	assert_int_equal(got.met[0], NOW_MONO - 10 * 60000);
+	assert_string_equal(got.first[1], "04000021");
+	assert_int_equal(got.met[1], NOW_MONO - HOUR); /* the span's first millisecond is in it */
+	assert_string_equal(got.first[2], "04000031");
+	assert_int_equal(got.met[2], NOW_MONO);
+	assert_string_equal(got.first[3], "04000041");
+	assert_int_equal(got.n[3], 2);
+	assert_int_equal(got.met[3], NOW_MONO - 1000);
+	/* A day later nothing is left; over a day's span, all of hall-a's. */
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(tm_store_recent_meetings(f->store, NOW_MONO + 24 * HOUR,
+						  NOW_UTC + 24 * HOUR, HOUR, collect, &got), 0);
+	assert_int_equal(got.count, 0);
+	assert_int_equal(tm_store_recent_meetings(f->store, NOW_MONO, NOW_UTC, 24 * HOUR, collect,
+						  &got), 0);
+	assert_int_equal(got.count, 6);
+	assert_int_equal(tm_store_recent_meetings(f->store, NOW_MONO, NOW_UTC, -1, collect, &got),
+			 -EINVAL);
+}
+
+/* No limit on the meetings returned: a day's guard on a busy station. */
+static void every_meeting_in_the_span_is_returned(void **state)
+{
+	enum { EARLIER = 12000, THIS = 3000 };
+	struct fixture *f = *state;
+	struct seeded got = { 0 };
+	char sql[2048];
+
+	snprintf(sql, sizeof(sql),
+		 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+		 " INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced, boot_id,"
+		 " mono_ms, n_badges) SELECT 'hall-a:m' || i, 'hall-a', i, 'x',"
+		 " %lld - 1000 * i, 1, CASE WHEN i <= %d THEN 'earlier-boot' ELSE '%s' END,"
+		 " %lld - i, 2 FROM n;"
+		 "INSERT INTO meeting_badges (meeting_id, uid)"
+		 " SELECT id, printf('04%%06X', 2 * seq) FROM meetings UNION ALL"
+		 " SELECT id, printf('04%%06X', 2 * seq + 1) FROM meetings;",
+		 EARLIER + THIS, (long long)NOW_UTC, EARLIER, tm_boot_id(), (long long)NOW_MONO);
+	exec_file(f->path, sql);
+	assert_int_equal(tm_store_recent_meetings(f->store, NOW_MONO, NOW_UTC, 24 * HOUR, collect,
+						  &got), 0);
+	assert_int_equal(got.count, EARLIER + THIS);
+	for (size_t i = 0; i < 16; i++) {
+		char want[TM_STORED_UID_SIZE];
+
+		snprintf(want, sizeof(want), "04%06X", (unsigned)(2 * (i + 1)));
+		assert_string_equal(got.first[i], want);
+		assert_int_equal(got.n[i], 2);
+		assert_int_equal(got.met[i], NOW_MONO - 1000 * (int64_t)(i + 1));
+	}
 }
 
 static void bad_ids_are_rejected(void **state)
@@ -301,6 +428,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(readonly_open_refuses_foreign_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(recent_meetings_seed_the_guard, setup, teardown),
+		cmocka_unit_test_setup_teardown(earlier_boots_are_dated_by_the_wall_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_meeting_in_the_span_is_returned, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_ids_are_rejected, setup, teardown),
 	};
 
