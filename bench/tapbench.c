@@ -71,7 +71,7 @@ static int store_action(struct tm_store *store, const struct tm_action *a, uint6
 		return tm_store_write_taps(store, taps, a->n_taps);
 	tm_store_next_meeting_id(store, meeting_id);
 	tm_stamp_at(&stamp, a->at_ms);
-	return tm_store_write_meeting(store, meeting_id, &stamp, taps, a->n_taps);
+	return tm_store_write_meeting(store, meeting_id, &stamp, taps, a->n_taps, a->suspect);
 }
 
 int main(int argc, char **argv)

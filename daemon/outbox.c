@@ -24,13 +24,16 @@ void outbox_log_entry(int priority, const char *why, const struct write_req *e)
 		const struct tm_store_tap *t = &e->taps[i].row;
 
 		tm_format_utc(t->stamp.utc_ms, utc);
+		/* The doubt too: a meeting recovered from here without it would
+		 * reach contact exports as certain. */
 		tm_log(priority,
-		       "%s tap=%s uid=%s outcome=%s meeting=%s time=%s mono_ms=%lld boot_id=%s", why,
-		       t->id[0] ? t->id : "-", t->uid, tm_tap_outcome_name(t->outcome),
+		       "%s tap=%s uid=%s outcome=%s meeting=%s time=%s mono_ms=%lld boot_id=%s%s%s%s",
+		       why, t->id[0] ? t->id : "-", t->uid, tm_tap_outcome_name(t->outcome),
 		       e->type == WRITE_MEETING && e->meeting_id[0] ? e->meeting_id :
 		       e->type == WRITE_MEETING			   ? "(new)" :
 								     "-",
-		       utc, (long long)t->stamp.mono_ms, t->stamp.boot_id);
+		       utc, (long long)t->stamp.mono_ms, t->stamp.boot_id,
+		       e->suspect[0] ? " suspect=\"" : "", e->suspect, e->suspect[0] ? "\"" : "");
 	}
 }
 

@@ -32,6 +32,7 @@ struct write_req {
 	char meeting_id[TM_ID_SIZE]; /* given by the writer */
 	struct tm_stamp stamp;       /* the meeting's */
 	enum tm_pattern pattern;     /* feedback once committed */
+	char suspect[64];            /* the meeting's doubt (tm_action), or "" */
 	int64_t submitted_ms;        /* CLOCK_MONOTONIC */
 	int attempts;
 	bool ids_given;

@@ -326,8 +326,10 @@ static void handle_action(struct station *st, const struct tm_action *a)
 	req->n_taps = a->n_taps;
 	for (size_t i = 0; i < a->n_taps; i++)
 		tap_row(&req->taps[i], &a->taps[i]);
-	if (req->type == WRITE_MEETING)
+	if (req->type == WRITE_MEETING) {
 		tm_stamp_at(&req->stamp, a->at_ms);
+		snprintf(req->suspect, sizeof(req->suspect), "%s", a->suspect);
+	}
 	if (awaits_commit(req))
 		st->awaiting_feedback++;
 	else

@@ -163,7 +163,7 @@ static int perform(struct writer *w, struct write_req *req)
 		rows[i] = req->taps[i].row;
 	if (req->type == WRITE_MEETING)
 		return tm_store_write_meeting(w->store, req->meeting_id, &req->stamp, rows,
-					      req->n_taps);
+					      req->n_taps, req->suspect);
 	return tm_store_write_taps(w->store, rows, req->n_taps);
 }
 

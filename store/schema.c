@@ -87,10 +87,23 @@ static const char migration_3[] =
 	"CREATE INDEX meetings_time_seq ON meetings(utc_ms, station, seq);\n"
 	"DROP INDEX meetings_time;\n";
 
+/* A meeting recorded under conditions known to mislead (docs/pairing.md)
+ * keeps its row but carries the reason; NULL means nothing was doubted.
+ * Adding a nullable column rewrites no row, so a large log migrates at
+ * once. Suspect meetings are few: the partial index lets `tapmeet stats`
+ * count them and `meetings --suspect` list them in time order without
+ * reading every meeting. Queries must state "suspect <> ''" (or another
+ * comparison on suspect) for SQLite to use it. */
+static const char migration_4[] =
+	"ALTER TABLE meetings ADD COLUMN suspect TEXT;\n"
+	"CREATE INDEX meetings_suspect ON meetings(utc_ms, station, seq)"
+	" WHERE suspect IS NOT NULL;\n";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 const char *tm_schema_migration(int version)

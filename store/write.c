@@ -28,7 +28,8 @@ int store_prepare_writes(struct tm_store *s)
 	if (rc == 0)
 		rc = prepare_persistent(s, &s->insert_meeting,
 					"INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced,"
-					" boot_id, mono_ms, n_badges) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+					" boot_id, mono_ms, n_badges, suspect)"
+					" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (rc == 0)
 		rc = prepare_persistent(s, &s->insert_member,
 					"INSERT OR IGNORE INTO meeting_badges (meeting_id, uid) VALUES (?1, ?2)");
@@ -228,7 +229,8 @@ int tm_store_write_taps(struct tm_store *s, const struct tm_store_tap *taps, siz
 }
 
 int tm_store_write_meeting(struct tm_store *s, const char *meeting_id,
-			   const struct tm_stamp *stamp, const struct tm_store_tap *taps, size_t n)
+			   const struct tm_stamp *stamp, const struct tm_store_tap *taps, size_t n,
+			   const char *suspect)
 {
 	sqlite3_stmt *st = s->insert_meeting;
 	char station[64], utc[TM_UTC_SIZE];
@@ -258,6 +260,11 @@ int tm_store_write_meeting(struct tm_store *s, const char *meeting_id,
 	sqlite3_bind_text(st, 7, stamp->boot_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 8, stamp->mono_ms);
 	sqlite3_bind_int64(st, 9, (int64_t)distinct);
+	/* NULL, never "": one spelling of "not suspect" for readers with sqlite3. */
+	if (suspect && *suspect)
+		sqlite3_bind_text(st, 10, suspect, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 10);
 	rc = store_step_done(s, st, "store meeting");
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		sqlite3_bind_text(s->insert_member, 1, meeting_id, -1, SQLITE_TRANSIENT);

@@ -8,7 +8,8 @@
  * synthetic: meetings between 09:00 and 18:00 UTC on consecutive days from
  * 2026-11-26; partners drawn with a skew (a few people meet many), 6% of
  * meetings have three badges; every badge of a meeting has a paired tap and
- * one tap in ten is left unpaired.
+ * one tap in ten is left unpaired; one meeting in a hundred is marked
+ * suspect, so queries that set suspect meetings apart pay for them.
  * sfhh: SocioPatterns contacts; consecutive 20 s windows of a pair merge into
  * one contact, whose start becomes a meeting at one of 10 stations.
  *
@@ -25,7 +26,7 @@
 
 #include "tapmeet/store.h"
 
-#define GEN_VERSION 2
+#define GEN_VERSION 3
 #define T0_MS 1795683600000LL /* 2026-11-26T09:00:00Z */
 #define MAX_STATIONS 1000
 #define BATCH_ROWS 50000 /* rows (meetings, their badges, taps) per transaction */
@@ -84,7 +85,7 @@ static void unpaired_tap(int station, const char *uid, long long ms)
 }
 
 /* The badges' taps come 700 ms apart, the last one at the meeting's time. */
-static void meeting(int station, char uids[][24], int n, long long ms)
+static void meeting(int station, char uids[][24], int n, long long ms, const char *suspect)
 {
 	struct tm_store_tap taps[3];
 	struct tm_stamp stamp;
@@ -94,7 +95,7 @@ static void meeting(int station, char uids[][24], int n, long long ms)
 	for (int i = 0; i < n; i++)
 		fill_tap(&taps[i], station, uids[i], TM_TAP_PAIRED, ms - (n - 1 - i) * 700);
 	stamp_at(ms, &stamp);
-	check(tm_store_write_meeting(store, id, &stamp, taps, (size_t)n), "write meeting");
+	check(tm_store_write_meeting(store, id, &stamp, taps, (size_t)n, suspect), "write meeting");
 	wrote(1 + 2 * n);
 }
 
@@ -202,7 +203,8 @@ static void synthetic(long long n_meetings, int n_people, int n_stations, int da
 					memcpy(uids[i], uids[j], 24);
 					memcpy(uids[j], t, 24);
 				}
-		meeting((int)(next_rand() % n_stations), uids, n, ms);
+		meeting((int)(next_rand() % n_stations), uids, n, ms,
+			m % 100 == 50 ? "partner came 5.1 s after the first tap" : NULL);
 		if (m % 10 == 0)
 			unpaired_tap((int)(next_rand() % n_stations), uids[0], ms + 5000);
 	}
@@ -251,7 +253,7 @@ static void sfhh(const char *path)
 			snprintf(name, sizeof(name), "SFHH participant %lld", p);
 			person_add(&people, uids[k], name, "SFHH 2009");
 		}
-		meeting((int)((a * 31 + b) % 10), uids, 2, T0_MS - 3600 * 1000 + t * 1000);
+		meeting((int)((a * 31 + b) % 10), uids, 2, T0_MS - 3600 * 1000 + t * 1000, NULL);
 		contacts++;
 	}
 	fclose(f);

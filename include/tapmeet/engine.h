@@ -64,6 +64,8 @@ struct tm_action {
 	/* Feedback for the people at the station; TM_PATTERN_NONE when the
 	 * station state alone says it (a first tap shows "waiting"). */
 	enum tm_pattern pattern;
+	/* Why this meeting is less certain than most, or "" (docs/pairing.md). */
+	char suspect[64];
 };
 
 #define TM_ENGINE_MAX_SEEN 16

@@ -79,9 +79,12 @@ struct tm_store_tap {
 /* Inserts the taps, or updates the outcome of ones already stored: one transaction. */
 int tm_store_write_taps(struct tm_store *store, const struct tm_store_tap *taps, size_t n);
 
-/* Stores a meeting of the taps' badges and the taps themselves: one transaction. */
+/* Stores a meeting of the taps' badges and the taps themselves: one
+ * transaction. suspect: why the meeting is less certain than most (stored
+ * with it; contact exports leave such meetings out), or NULL or "". */
 int tm_store_write_meeting(struct tm_store *store, const char *meeting_id,
-			   const struct tm_stamp *stamp, const struct tm_store_tap *taps, size_t n);
+			   const struct tm_stamp *stamp, const struct tm_store_tap *taps, size_t n,
+			   const char *suspect);
 
 /* The station's health for `tapmeet status`. */
 struct tm_station_status {

@@ -165,7 +165,7 @@ expect tail-ndjson 0 tm tail -n 1 --format ndjson
 BG_PID=$!
 sleep 0.5
 # One transaction, as the daemon writes a meeting.
-sql "BEGIN; INSERT INTO meetings VALUES ('bar:m1', 'bar', 1, '2026-11-27T11:30:00.000Z', 1795779000000, 1, 'b3', 10, 2);
+sql "BEGIN; INSERT INTO meetings VALUES ('bar:m1', 'bar', 1, '2026-11-27T11:30:00.000Z', 1795779000000, 1, 'b3', 10, 2, NULL);
      INSERT INTO meeting_badges VALUES ('bar:m1', '55667788'), ('bar:m1', '99AABBCC'); COMMIT;"
 for _ in $(seq 50); do [ -s tail.out ] && break; sleep 0.1; done
 kill "$BG_PID" 2>/dev/null || true
@@ -270,11 +270,11 @@ new_db "$UDB"
 printf 'uid,name,org\n04000001,Zoë Ångström,Uppsala\n04000002,Jürgen Groß,Köln\n04000003,Дмитрий Шостакович,Москва\n04000004,山田太郎,東京\n04000005,"Eve\x1b[31m Red\nLine",Evil\n' >unicode.csv
 tmu() { "$TAPMEET" --db "$UDB" --config "$CONF" "$@"; }
 check "unicode: registry imported" tmu attendees import unicode.csv
-sqlite3 "$UDB" "INSERT INTO meetings VALUES ('u:m1','u',1,'2026-11-26T10:00:00.000Z',1795687200000,1,'b',1,2);
+sqlite3 "$UDB" "INSERT INTO meetings VALUES ('u:m1','u',1,'2026-11-26T10:00:00.000Z',1795687200000,1,'b',1,2,NULL);
 INSERT INTO meeting_badges VALUES ('u:m1','04000001'),('u:m1','04000004');
-INSERT INTO meetings VALUES ('u:m2','u',2,'2026-11-26T10:05:00.000Z',1795687500000,1,'b',2,2);
+INSERT INTO meetings VALUES ('u:m2','u',2,'2026-11-26T10:05:00.000Z',1795687500000,1,'b',2,2,NULL);
 INSERT INTO meeting_badges VALUES ('u:m2','04000002'),('u:m2','04000005');
-INSERT INTO meetings VALUES ('u:m3','u',3,'2026-11-26T10:06:00.000Z',1795687560000,1,'b',3,2);
+INSERT INTO meetings VALUES ('u:m3','u',3,'2026-11-26T10:06:00.000Z',1795687560000,1,'b',3,2,NULL);
 INSERT INTO meeting_badges VALUES ('u:m3','04000003'),('u:m3','04000001');"
 for q in 'zoë ångström:04000004' 'ZOË ÅNGSTRÖM:04000004' 'JÜRGEN GROSS:04000005' 'jürgen groß:04000005' \
 	'дмитрий шостакович:04000001' 'ДМИТРИЙ:04000001' '山田:04000001'; do

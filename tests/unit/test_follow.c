@@ -179,7 +179,7 @@ static void test_each_write_is_announced(void **state)
 			make_tap(f->store, &taps[1], "04D5E6F7A1B2C3", TM_TAP_PAIRED);
 			tm_store_next_meeting_id(f->store, id);
 			tm_stamp_at(&stamp, tm_mono_ms());
-			assert_int_equal(tm_store_write_meeting(f->store, id, &stamp, taps, 2), 0);
+			assert_int_equal(tm_store_write_meeting(f->store, id, &stamp, taps, 2, NULL), 0);
 			expected += 2;
 		}
 		assert_true(readable(spy, WAIT_MS));

@@ -75,6 +75,26 @@ static void exec_file(const char *path, const char *sql)
 
 #define query(f, sql) query_file((f)->path, sql)
 
+/* One text value (NULL as "(null)"), copied out before the file is closed. */
+static const char *query_text_file(const char *path, const char *sql)
+{
+	static char buf[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	snprintf(buf, sizeof(buf), "(no row)");
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		snprintf(buf, sizeof(buf), "%s", v ? (const char *)v : "(null)");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return buf;
+}
+
 static struct tm_store_tap make_tap(struct tm_store *s, const char *uid, enum tm_tap_outcome o)
 {
 	struct tm_store_tap t;
@@ -123,6 +143,65 @@ static void old_database_is_migrated_forward(void **state)
 	tm_store_close(s);
 }
 
+/* A log at schema 3 (before suspect meetings): every migration up to 3, a
+ * meeting with its badges and taps, as a station of that version wrote it. */
+static void make_v3(const char *path)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int v = 1; v <= 3; v++)
+		assert_int_equal(sqlite3_exec(db, tm_schema_migration(v), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "PRAGMA user_version = 3;"
+			     "INSERT INTO attendees (uid, name, email) VALUES"
+			     " ('04A1B2C3', 'Ada', 'ada@example.org'),"
+			     " ('04D5E6F7', 'Bob', 'bob@example.org');"
+			     "INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced,"
+			     " boot_id, mono_ms, n_badges) VALUES ('old:m1', 'old', 1,"
+			     " '2026-11-26T10:00:00.000Z', 1795687200000, 1, 'b', 5, 2);"
+			     "INSERT INTO meeting_badges VALUES ('old:m1', '04A1B2C3'),"
+			     " ('old:m1', '04D5E6F7');",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Schema 4 adds meetings.suspect: a log from before it keeps its meetings,
+ * all of them not suspect, and takes suspect ones from then on. */
+static void version_3_database_gains_suspect(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_store_options opt = { .busy_timeout_ms = 50 };
+	struct tm_store *s = NULL;
+	struct tm_store_tap taps[2];
+	struct tm_stamp stamp;
+	char old[160], mid[TM_ID_SIZE];
+
+	snprintf(old, sizeof(old), "%s/v3.db", f->dir);
+	make_v3(old);
+	assert_int_equal(tm_store_open(old, &opt, &s), 0);
+	assert_int_equal(tm_store_schema_version(s), 4);
+	assert_int_equal(query_file(old, "SELECT count(*) FROM meetings WHERE id = 'old:m1'"
+					 " AND suspect IS NULL AND n_badges = 2"), 1);
+	assert_int_equal(query_file(old, "SELECT count(*) FROM meeting_badges WHERE meeting_id = 'old:m1'"), 2);
+	assert_int_equal(query_file(old, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+					 " AND name = 'meetings_suspect'"), 1);
+	assert_int_equal(tm_store_station_begin(s, "old", NULL), 0);
+	taps[0] = make_tap(s, "04A1B2C3", TM_TAP_PAIRED);
+	taps[1] = make_tap(s, "04D5E6F7", TM_TAP_PAIRED);
+	tm_store_next_meeting_id(s, mid);
+	assert_string_equal(mid, "old:m2");
+	tm_stamp_at(&stamp, tm_mono_ms());
+	assert_int_equal(tm_store_write_meeting(s, mid, &stamp, taps, 2, "two taps 30 ms apart"), 0);
+	tm_store_close(s);
+	assert_string_equal(query_text_file(old, "SELECT suspect FROM meetings WHERE id = 'old:m2'"),
+			    "two taps 30 ms apart");
+	assert_string_equal(query_text_file(old, "SELECT suspect FROM meetings WHERE id = 'old:m1'"),
+			    "(null)");
+}
+
 static void ids_are_station_scoped_and_continue(void **state)
 {
 	struct fixture *f = *state;
@@ -163,7 +242,7 @@ static void meeting_round_trip(void **state)
 	taps[1] = make_tap(f->store, "04D5E6F7A1B2C3", TM_TAP_PAIRED);
 	tm_store_next_meeting_id(f->store, mid);
 	tm_stamp_at(&stamp, tm_mono_ms());
-	assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2), 0);
+	assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2, NULL), 0);
 
 	assert_int_equal(query(f, "SELECT count(*) FROM taps"), 2); /* updated, not duplicated */
 	assert_int_equal(query(f, "SELECT count(*) FROM taps WHERE outcome = 'paired'"
@@ -177,6 +256,34 @@ static void meeting_round_trip(void **state)
 	assert_int_equal(query(f, "SELECT length(boot_id) FROM meetings"), 36);
 	assert_int_equal(query(f, "SELECT meeting_seq FROM stations WHERE id = 'hall-a'"), 1);
 	assert_int_equal(query(f, "SELECT tap_seq FROM stations WHERE id = 'hall-a'"), 2);
+	assert_string_equal(query_text_file(f->path, "SELECT suspect FROM meetings"), "(null)");
+}
+
+/* The reason is stored as given; "" and NULL both mean not suspect, and are
+ * stored the one way (NULL), so `WHERE suspect IS NULL` finds them all. */
+static void suspect_reason_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const given[] = { "partner came 5.1 s after the first tap", "", NULL };
+	struct tm_store_tap taps[2];
+	struct tm_stamp stamp;
+	char mid[TM_ID_SIZE];
+
+	for (int i = 0; i < 3; i++) {
+		taps[0] = make_tap(f->store, "04A1B2C3", TM_TAP_PAIRED);
+		taps[1] = make_tap(f->store, "04D5E6F7", TM_TAP_PAIRED);
+		tm_store_next_meeting_id(f->store, mid);
+		tm_stamp_at(&stamp, tm_mono_ms());
+		assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2, given[i]), 0);
+	}
+	assert_string_equal(query_text_file(f->path, "SELECT suspect FROM meetings WHERE id = 'hall-a:m1'"),
+			    "partner came 5.1 s after the first tap");
+	assert_int_equal(query(f, "SELECT count(*) FROM meetings WHERE suspect IS NULL"), 2);
+	assert_int_equal(query(f, "SELECT count(*) FROM meetings WHERE suspect = ''"), 0);
+	/* The statement is reused: a reason must not stick to the next meeting. */
+	assert_string_equal(query_text_file(f->path, "SELECT group_concat(id) FROM meetings"
+						     " WHERE suspect IS NULL"),
+			    "hall-a:m2,hall-a:m3");
 }
 
 static void pending_taps_resolved_on_begin(void **state)
@@ -269,7 +376,7 @@ static void recent_meetings_seed_the_guard(void **state)
 		taps[1] = make_tap(f->store, "04D5E6F7", TM_TAP_PAIRED);
 		tm_store_next_meeting_id(f->store, mid);
 		tm_stamp_at(&stamp, tm_mono_ms());
-		assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2), 0);
+		assert_int_equal(tm_store_write_meeting(f->store, mid, &stamp, taps, 2, NULL), 0);
 	}
 	recent_count = 0;
 	assert_int_equal(tm_store_recent_meetings(f->store, tm_mono_ms(), tm_utc_ms(), 60000,
@@ -423,6 +530,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(old_database_is_migrated_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(ids_are_station_scoped_and_continue, setup, teardown),
 		cmocka_unit_test_setup_teardown(meeting_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(suspect_reason_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_3_database_gains_suspect, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_taps_resolved_on_begin, setup, teardown),
 		cmocka_unit_test_setup_teardown(locked_database_fails_cleanly_then_succeeds, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),

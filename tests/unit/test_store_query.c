@@ -65,7 +65,7 @@ static void meeting(struct fixture *f, const char *id, int64_t utc_ms, const cha
 		taps[i].outcome = TM_TAP_PAIRED;
 		taps[i].stamp = stamp;
 	}
-	assert_int_equal(tm_store_write_meeting(f->store, id, &stamp, taps, 2), 0);
+	assert_int_equal(tm_store_write_meeting(f->store, id, &stamp, taps, 2, NULL), 0);
 }
 
 static void import(struct fixture *f, const char *uid, const char *name, const char *org,
