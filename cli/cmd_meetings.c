@@ -5,22 +5,26 @@
 
 static const char usage[] =
 	"usage: tapmeet meetings [--since T] [--until T] [--badge UID] [--person NAME|UID]\n"
-	"                        [--station ID] [--limit N] [--format FMT]\n"
+	"                        [--station ID] [--suspect] [--limit N] [--format FMT]\n"
 	"Meetings in time order. T: 2026-11-26, 2026-11-26T10:30, 2026-11-26T09:30Z,\n"
 	"today, yesterday, now, or an age such as 30m, 2h, 3d. --until is exclusive;\n"
 	"a bare date as --until means the end of that day. --limit N: the latest N\n"
-	"of those (as tail -n), still listed oldest first.\n";
+	"of those (as tail -n), still listed oldest first. The suspect column says\n"
+	"why the station doubted a meeting (empty when it did not); --suspect lists\n"
+	"only those.\n";
 
 int cmd_meetings(struct cli *c, int argc, char **argv)
 {
 	const char *since = NULL, *until = NULL, *badge = NULL, *person = NULL, *station = NULL,
 		   *limit_text = NULL;
+	bool suspect = false;
 	const struct cli_opt opts[] = {
 		{ "since", 0, CLI_OPT_TEXT, NULL, &since },
 		{ "until", 0, CLI_OPT_TEXT, NULL, &until },
 		{ "badge", 0, CLI_OPT_TEXT, NULL, &badge },
 		{ "person", 0, CLI_OPT_TEXT, NULL, &person },
 		{ "station", 0, CLI_OPT_TEXT, NULL, &station },
+		{ "suspect", 0, CLI_OPT_FLAG, &suspect, NULL },
 		{ "limit", 'n', CLI_OPT_TEXT, NULL, &limit_text },
 		{ 0 },
 	};
@@ -47,6 +51,7 @@ int cmd_meetings(struct cli *c, int argc, char **argv)
 	f.has_since = since != NULL;
 	f.has_until = until != NULL;
 	f.station = station;
+	f.suspect_only = suspect;
 	if ((rc = cli_open(c, false)))
 		return rc;
 	if (badge && (rc = cli_uid_arg(c, badge, badge_uid)))

@@ -9,7 +9,8 @@ static const char usage[] = "usage: tapmeet person NAME|UID [--format FMT]\n"
 			    "in any script, whole name first, then part of it; when several\n"
 			    "attendees match, the candidates are listed and nothing else is done\n"
 			    "(exit 2). On a terminal a summary line comes first; piped, only the\n"
-			    "table.\n";
+			    "table. The suspect column says why the station doubted a meeting\n"
+			    "(empty when it did not).\n";
 
 int cmd_person(struct cli *c, int argc, char **argv)
 {

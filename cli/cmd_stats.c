@@ -6,9 +6,11 @@
 
 static const char usage[] =
 	"usage: tapmeet stats [--format FMT]\n"
-	"Totals (taps by outcome, meetings, attendees, stations), meetings per hour,\n"
-	"top connectors (most meetings), busiest stations, and the share of attendees\n"
-	"who met at least one person. csv: section,key,value rows.\n";
+	"Totals (taps by outcome, meetings and how many of them are suspect,\n"
+	"attendees, stations), meetings per hour, top connectors (most meetings),\n"
+	"busiest stations, and the share of attendees who met at least one person.\n"
+	"Suspect meetings count in every figure, as they do in the log. csv:\n"
+	"section,key,value rows.\n";
 
 /* The order people read them in: what worked first. */
 static const enum tm_tap_outcome shown[] = { TM_TAP_PAIRED,    TM_TAP_UNPAIRED, TM_TAP_CANCELLED,
@@ -68,6 +70,7 @@ static void totals(struct cli *c, const struct tm_stats *t)
 			printf("  %-15s %8lld\n", tm_tap_outcome_name(shown[i]),
 			       (long long)t->outcome[shown[i]]);
 		printf("meetings          %8lld\n", (long long)t->meetings);
+		printf("  suspect         %8lld\n", (long long)t->suspect);
 		printf("attendees         %8lld seen, %lld registered\n", (long long)t->seen,
 		       (long long)t->registered);
 		printf("met someone       %8lld (%.1f%% of attendees)\n", (long long)t->met,
@@ -75,8 +78,8 @@ static void totals(struct cli *c, const struct tm_stats *t)
 		printf("stations          %8lld\n", (long long)t->stations);
 	} else if (c->format == FMT_CSV) {
 		printf("section,key,value\n");
-		printf("total,taps,%lld\ntotal,meetings,%lld\n", (long long)t->taps,
-		       (long long)t->meetings);
+		printf("total,taps,%lld\ntotal,meetings,%lld\ntotal,suspect_meetings,%lld\n",
+		       (long long)t->taps, (long long)t->meetings, (long long)t->suspect);
 		for (size_t i = 0; i < 6; i++)
 			printf("outcome,%s,%lld\n", tm_tap_outcome_name(shown[i]),
 			       (long long)t->outcome[shown[i]]);
@@ -85,8 +88,9 @@ static void totals(struct cli *c, const struct tm_stats *t)
 		printf("total,met_someone,%lld\ntotal,share_met,%.4f\ntotal,stations,%lld\n",
 		       (long long)t->met, share, (long long)t->stations);
 	} else {
-		printf("{\"taps\":%lld,\"meetings\":%lld,\"taps_by_outcome\":{", (long long)t->taps,
-		       (long long)t->meetings);
+		printf("{\"taps\":%lld,\"meetings\":%lld,\"suspect_meetings\":%lld,"
+		       "\"taps_by_outcome\":{",
+		       (long long)t->taps, (long long)t->meetings, (long long)t->suspect);
 		for (size_t i = 0; i < 6; i++)
 			printf("%s\"%s\":%lld", i ? "," : "", tm_tap_outcome_name(shown[i]),
 			       (long long)t->outcome[shown[i]]);

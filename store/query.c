@@ -12,15 +12,15 @@
 #define NAME_ITEM "replace(coalesce(a.name, ''), char(31), char(65533))"
 
 /* The columns of a meeting, badges and names sorted by UID; HINT: an
- * INDEXED BY clause for the names, or nothing. */
+ * INDEXED BY clause for the names, or nothing. The suspect mark and the
+ * cursor follow (tm_store_meetings). */
 #define MEETING_COLUMNS(HINT)                                                                 \
 	"m.id AS id, m.time_utc AS \"time|time\", m.station AS station, "                    \
 	"(SELECT group_concat(uid, char(31)) FROM (SELECT uid FROM meeting_badges "            \
 	" WHERE meeting_id = m.id ORDER BY uid)) AS \"badges|list\", "                         \
 	"(SELECT group_concat(" NAME_ITEM ", char(31)) FROM (SELECT mb.uid FROM "              \
 	" meeting_badges mb WHERE mb.meeting_id = m.id ORDER BY mb.uid) b "                    \
-	" LEFT JOIN attendees a " HINT " ON a.uid = b.uid) AS \"names|list\", "                \
-	"m.rowid AS _cursor"
+	" LEFT JOIN attendees a " HINT " ON a.uid = b.uid) AS \"names|list\""
 
 /* A name per badge is most of the work of a long listing: through
  * attendees' primary key it is two lookups (the key's index, then the row),
@@ -29,6 +29,15 @@
  * database the daemon has not migrated yet: ask the schema first. */
 static const char meeting_columns[] = MEETING_COLUMNS("");
 static const char meeting_columns_indexed[] = MEETING_COLUMNS("INDEXED BY attendees_uid_name");
+
+/* meetings.suspect as an expression over the alias m: a database the daemon
+ * has not migrated to schema 4 has no such column, and none of its
+ * meetings was doubted. Tests are written "x <> ''", which is false for
+ * NULL, and so lets SQLite use the partial index meetings_suspect. */
+static const char *suspect_of(const struct tm_store *s)
+{
+	return s->schema >= 4 ? "m.suspect" : "NULL";
+}
 
 /* The rows of a query with at most one parameter, ?1 = arg (when not NULL). */
 static int rows_for(struct tm_store *s, const char *sql, const char *arg, struct tm_rows **out)
@@ -62,8 +71,13 @@ static void bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
 
 /* --- meetings ------------------------------------------------------------ */
 
-static void meeting_where(sqlite3_str *sql, const struct tm_meeting_filter *f, const char *m)
+static void meeting_where(const struct tm_store *s, sqlite3_str *sql,
+			  const struct tm_meeting_filter *f, const char *m)
 {
+	if (f->suspect_only && s->schema >= 4)
+		sqlite3_str_appendf(sql, " AND %s.suspect <> ''", m);
+	else if (f->suspect_only)
+		sqlite3_str_appendall(sql, " AND 0");
 	if (f->has_since)
 		sqlite3_str_appendf(sql, " AND %s.utc_ms >= :since", m);
 	if (f->has_until)
@@ -88,19 +102,21 @@ int tm_store_meetings(struct tm_store *s, const struct tm_meeting_filter *f, str
 	int rc;
 
 	*out = NULL;
-	sqlite3_str_appendf(sql, "SELECT %s FROM meetings m WHERE 1",
-			    s->schema >= 2 ? meeting_columns_indexed :
-							      meeting_columns);
+	sqlite3_str_appendf(sql,
+			    "SELECT %s, coalesce(%s, '') AS suspect, m.rowid AS _cursor"
+			    " FROM meetings m WHERE 1",
+			    s->schema >= 2 ? meeting_columns_indexed : meeting_columns,
+			    suspect_of(s));
 	if (f->limit >= 0) {
 		/* The latest N, as tail -n: chosen newest first, shown in order. */
 		sqlite3_str_appendall(sql, " AND m.rowid IN (SELECT m2.rowid FROM meetings m2 WHERE 1");
-		meeting_where(sql, f, "m2");
+		meeting_where(s, sql, f, "m2");
 		sqlite3_str_appendall(sql, f->after_cursor > 0 ?
 						   " ORDER BY m2.rowid DESC LIMIT :limit)" :
 						   " ORDER BY m2.utc_ms DESC, m2.station DESC, m2.seq DESC"
 						   " LIMIT :limit)");
 	} else {
-		meeting_where(sql, f, "m");
+		meeting_where(s, sql, f, "m");
 	}
 	/* Following the log goes in commit order, so its cursor only grows;
 	 * listings go in time order, the same millisecond by station and seq. */
@@ -152,14 +168,22 @@ int tm_store_people(struct tm_store *s, struct tm_rows **out)
 
 int tm_store_person(struct tm_store *s, const char *uid, struct tm_rows **out)
 {
-	static const char sql[] =
+	char *sql = sqlite3_mprintf(
 		"SELECT m.id AS meeting, m.time_utc AS \"time|time\", m.station AS station, "
-		" o.uid AS uid, a.name AS name, a.org AS org "
+		" o.uid AS uid, a.name AS name, a.org AS org, coalesce(%s, '') AS suspect "
 		"FROM meeting_badges me JOIN meetings m ON m.id = me.meeting_id "
 		"JOIN meeting_badges o ON o.meeting_id = me.meeting_id AND o.uid <> me.uid "
 		"LEFT JOIN attendees a ON a.uid = o.uid "
-		"WHERE me.uid = ?1 ORDER BY m.utc_ms, m.station, m.seq, o.uid";
-	return rows_for(s, sql, uid, out);
+		"WHERE me.uid = ?1 ORDER BY m.utc_ms, m.station, m.seq, o.uid",
+		suspect_of(s));
+	int rc;
+
+	*out = NULL;
+	if (!sql)
+		return -ENOMEM;
+	rc = rows_for(s, sql, uid, out);
+	sqlite3_free(sql);
+	return rc;
 }
 
 int tm_store_person_summary(struct tm_store *s, const char *uid, int64_t *meetings,
@@ -343,47 +367,88 @@ int tm_store_export_nodes(struct tm_store *s, struct tm_rows **out)
 }
 
 /* Edges are aggregated by SQLite (GROUP BY, which spills to temporary files
- * when large) and read row by row, so memory stays flat however big the log. */
+ * when large) and read row by row, so memory stays flat however big the log.
+ * The suspect meetings are few: their ids are gathered once (through the
+ * partial index meetings_suspect) rather than each pair's meeting looked up. */
 int tm_store_export_edges(struct tm_store *s, bool with_names, struct tm_rows **out)
 {
 	static const char plain[] =
-		"SELECT a.uid AS source, b.uid AS target, count(*) AS weight "
+		"SELECT a.uid AS source, b.uid AS target, count(*) AS weight, sum(%s) AS suspect "
 		"FROM meeting_badges a JOIN meeting_badges b "
 		" ON b.meeting_id = a.meeting_id AND b.uid > a.uid "
 		"GROUP BY a.uid, b.uid ORDER BY a.uid, b.uid";
 	static const char named[] =
-		"SELECT e.a AS source, e.b AS target, e.n AS weight, "
+		"SELECT e.a AS source, e.b AS target, e.n AS weight, e.suspect AS suspect, "
 		" coalesce(x.name, '') AS source_name, coalesce(y.name, '') AS target_name "
-		"FROM (SELECT a.uid AS a, b.uid AS b, count(*) AS n "
+		"FROM (SELECT a.uid AS a, b.uid AS b, count(*) AS n, sum(%s) AS suspect "
 		"      FROM meeting_badges a JOIN meeting_badges b "
 		"      ON b.meeting_id = a.meeting_id AND b.uid > a.uid "
 		"      GROUP BY a.uid, b.uid) e "
 		"LEFT JOIN attendees x ON x.uid = e.a "
 		"LEFT JOIN attendees y ON y.uid = e.b ORDER BY e.a, e.b";
-	return rows_for(s, with_names ? named : plain, NULL, out);
+	char *sql = sqlite3_mprintf(with_names ? named : plain,
+				    s->schema >= 4 ? "a.meeting_id IN (SELECT id FROM meetings "
+						     "WHERE suspect <> '')" :
+						     "0");
+	int rc;
+
+	*out = NULL;
+	if (!sql)
+		return -ENOMEM;
+	rc = rows_for(s, sql, NULL, out);
+	sqlite3_free(sql);
+	return rc;
 }
 
-int tm_store_export_contacts_in_time(struct tm_store *s, struct tm_rows **out)
+/* The rows of fmt, where each of at most two %s is the suspect column,
+ * with ?1 = uid (when not NULL) and ?2 = include_suspect. */
+static int rows_with_suspect(struct tm_store *s, const char *fmt, const char *uid,
+			     bool include_suspect, struct tm_rows **out)
+{
+	char *sql = sqlite3_mprintf(fmt, suspect_of(s), suspect_of(s));
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	if (!sql)
+		return -ENOMEM;
+	rc = store_prepare(s, sql, &st);
+	sqlite3_free(sql);
+	if (rc < 0)
+		return rc;
+	if (uid)
+		sqlite3_bind_text(st, 1, uid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, include_suspect);
+	return store_rows(s, st, out);
+}
+
+int tm_store_export_contacts_in_time(struct tm_store *s, bool include_suspect,
+				     struct tm_rows **out)
 {
 	static const char sql[] =
 		"SELECT m.utc_ms / 1000 AS t, a.uid AS i, b.uid AS j FROM meetings m "
 		"JOIN meeting_badges a ON a.meeting_id = m.id "
 		"JOIN meeting_badges b ON b.meeting_id = m.id AND b.uid > a.uid "
+		"WHERE ?2 OR coalesce(%s, '') = '' "
 		"ORDER BY m.utc_ms, m.station, m.seq, a.uid, b.uid";
-	return rows_for(s, sql, NULL, out);
+	return rows_with_suspect(s, sql, NULL, include_suspect, out);
 }
 
-int tm_store_contacts(struct tm_store *s, const char *uid, struct tm_rows **out)
+int tm_store_contacts(struct tm_store *s, const char *uid, bool include_suspect,
+		      struct tm_rows **out)
 {
+	/* The filter is on the meetings, before grouping: a person met once
+	 * for certain and once in doubt is a contact met once. */
 	static const char sql[] =
 		"SELECT o.uid AS uid, coalesce(a.name, '') AS name, coalesce(a.org, '') AS org, "
 		" coalesce(a.handle, '') AS handle, coalesce(a.email, '') AS email, "
 		" count(*) AS meetings, min(m.time_utc) AS \"first_met|time\", "
-		" max(m.time_utc) AS \"last_met|time\" "
+		" max(m.time_utc) AS \"last_met|time\", "
+		" sum(coalesce(%s, '') <> '') AS suspect_meetings "
 		"FROM meeting_badges me JOIN meetings m ON m.id = me.meeting_id "
 		"JOIN meeting_badges o ON o.meeting_id = me.meeting_id AND o.uid <> me.uid "
 		"LEFT JOIN attendees a ON a.uid = o.uid "
-		"WHERE me.uid = ?1 GROUP BY o.uid "
+		"WHERE me.uid = ?1 AND (?2 OR coalesce(%s, '') = '') GROUP BY o.uid "
 		"ORDER BY a.name IS NULL, tm_fold(a.name), a.name, o.uid";
-	return rows_for(s, sql, uid, out);
+	return rows_with_suspect(s, sql, uid, include_suspect, out);
 }

@@ -111,6 +111,11 @@ static int totals(struct tm_store *s, struct tm_stats *t)
 	rc = store_query_int(s, "SELECT count(*) FROM taps", &t->taps);
 	if (rc == 0)
 		rc = store_query_int(s, "SELECT count(*) FROM meetings", &t->meetings);
+	/* Through the partial index meetings_suspect (schema 4): the few
+	 * doubted meetings, not every meeting. Before schema 4 there are none. */
+	if (rc == 0 && s->schema >= 4)
+		rc = store_query_int(s, "SELECT count(*) FROM meetings WHERE suspect <> ''",
+				     &t->suspect);
 	if (rc == 0)
 		rc = store_query_int(s, "SELECT count(*) FROM attendees", &t->registered);
 	if (rc == 0)

@@ -164,10 +164,12 @@ struct tm_meeting_filter {
 	const char *uid2;           /* a second badge that must also be in the meeting */
 	int64_t limit;              /* the latest N (as tail -n); < 0: all */
 	int64_t after_cursor;       /* only meetings stored after this cursor; 0: all */
+	bool suspect_only;          /* only meetings marked suspect */
 };
 
-/* Columns id, time, station, badges (list), names (list) and a hidden
- * "_cursor" (commit order), in time order (same millisecond: station, seq). */
+/* Columns id, time, station, badges (list), names (list), suspect (the
+ * reason, "" when not suspect) and a hidden "_cursor" (commit order), in
+ * time order (same millisecond: station, seq). */
 int tm_store_meetings(struct tm_store *store, const struct tm_meeting_filter *f,
 		      struct tm_rows **out);
 /* The cursor of the newest meeting (0 when there is none). */
@@ -177,7 +179,8 @@ int tm_store_meetings_cursor(struct tm_store *store, int64_t *out);
  * last seen. */
 int tm_store_people(struct tm_store *store, struct tm_rows **out);
 
-/* One row per (meeting, other badge) of the badge uid. */
+/* One row per (meeting, other badge) of the badge uid: meeting, time,
+ * station, uid, name, org, suspect (the meeting's reason, or ""). */
 int tm_store_person(struct tm_store *store, const char *uid, struct tm_rows **out);
 int tm_store_person_summary(struct tm_store *store, const char *uid, int64_t *meetings,
 			    int64_t *people);
@@ -213,6 +216,7 @@ int tm_store_status(struct tm_store *store, const struct tm_status_query *q,
 #define TM_STATS_MAX_HOURS (24 * 31)
 struct tm_stats {
 	int64_t taps, meetings, registered, seen, met, stations;
+	int64_t suspect; /* meetings marked suspect, counted in meetings too */
 	int64_t outcome[6]; /* by enum tm_tap_outcome */
 	int64_t first_hour;  /* hours since the epoch, UTC */
 	size_t n_hours;
@@ -258,13 +262,22 @@ int tm_store_forget_preview(struct tm_store *store, const char *uid, struct tm_f
 int tm_store_forget(struct tm_store *store, const char *uid, struct tm_forget_counts *out);
 
 /* The network, for exports: nodes (uid, name, org, meetings) and edges
- * (a, b, weight[, a_name, b_name]) with a < b, and contacts in time (t in
- * unix seconds, a, b). */
+ * (a, b, weight, suspect[, a_name, b_name]) with a < b, and contacts in
+ * time (t in unix seconds, a, b). Nodes and edges count every meeting;
+ * an edge's suspect is how many of its weight were suspect meetings.
+ * Contacts in time cannot carry a mark, so they leave suspect meetings out
+ * unless include_suspect. */
 int tm_store_export_nodes(struct tm_store *store, struct tm_rows **out);
 int tm_store_export_edges(struct tm_store *store, bool with_names, struct tm_rows **out);
-int tm_store_export_contacts_in_time(struct tm_store *store, struct tm_rows **out);
-/* The people uid met: uid, name, org, handle, email, meetings, first_met, last_met. */
-int tm_store_contacts(struct tm_store *store, const char *uid, struct tm_rows **out);
+int tm_store_export_contacts_in_time(struct tm_store *store, bool include_suspect,
+				     struct tm_rows **out);
+/* The people uid met: uid, name, org, handle, email, meetings, first_met,
+ * last_met, suspect_meetings (how many of those were suspect). A contact
+ * hands a stranger someone's details, so by default only meetings not
+ * marked suspect count, and a person met only in suspect ones is left out;
+ * include_suspect counts them all. */
+int tm_store_contacts(struct tm_store *store, const char *uid, bool include_suspect,
+		      struct tm_rows **out);
 
 /* --- following the log -------------------------------------------------- */
 

@@ -1,18 +1,20 @@
 -- The log the CLI tests read: five meetings (one of three badges, one pair
 -- met twice), taps of every outcome, an unknown badge (DEADBEEF) and three
 -- stations in three states of health. "Now" is 2026-11-27T12:00:00Z.
+-- Two meetings are suspect: the group one (so Alice met Chloé and DEADBEEF
+-- only in doubt) and the second of Alice and Bob (met once for certain).
 INSERT INTO stations (id, name, tap_seq, meeting_seq, started_utc, heartbeat_utc, reader_state,
                       status_detail, storage_fault, clock_synced, version) VALUES
  ('hall', 'Main hall', 10, 3, '2026-11-26T07:00:00.000Z', '2026-11-27T11:59:30.000Z', 'ok', '', 0, 1, '0.1.0'),
  ('foyer', 'Foyer', 5, 2, '2026-11-26T07:00:00.000Z', '2026-11-27T11:50:00.000Z', 'fault', 'no reader found', 0, 0, '0.1.0'),
  ('bar', 'Bar', 0, 0, '2026-11-27T11:00:00.000Z', '2026-11-27T11:59:50.000Z', 'ok', '', 0, 0, '0.1.0');
 
-INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced, boot_id, mono_ms, n_badges) VALUES
- ('hall:m1', 'hall', 1, '2026-11-26T09:00:00.000Z', 0, 1, 'b1', 1000, 2),
- ('hall:m2', 'hall', 2, '2026-11-26T09:30:00.500Z', 0, 1, 'b1', 2000, 3),
- ('foyer:m1', 'foyer', 1, '2026-11-26T10:15:00.250Z', 0, 1, 'b2', 1000, 2),
- ('hall:m3', 'hall', 3, '2026-11-26T11:00:00.000Z', 0, 1, 'b1', 3000, 2),
- ('foyer:m2', 'foyer', 2, '2026-11-27T08:00:00.000Z', 0, 1, 'b2', 2000, 2);
+INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced, boot_id, mono_ms, n_badges, suspect) VALUES
+ ('hall:m1', 'hall', 1, '2026-11-26T09:00:00.000Z', 0, 1, 'b1', 1000, 2, NULL),
+ ('hall:m2', 'hall', 2, '2026-11-26T09:30:00.500Z', 0, 1, 'b1', 2000, 3, 'partner came 5.1 s after the first tap'),
+ ('foyer:m1', 'foyer', 1, '2026-11-26T10:15:00.250Z', 0, 1, 'b2', 1000, 2, NULL),
+ ('hall:m3', 'hall', 3, '2026-11-26T11:00:00.000Z', 0, 1, 'b1', 3000, 2, 'second badge 7.9 s later, as the window closed'),
+ ('foyer:m2', 'foyer', 2, '2026-11-27T08:00:00.000Z', 0, 1, 'b2', 2000, 2, NULL);
 
 INSERT INTO meeting_badges (meeting_id, uid) VALUES
  ('hall:m1', '04A1B2C3D4E5F6'), ('hall:m1', '0A0B0C0D'),

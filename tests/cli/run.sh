@@ -113,6 +113,10 @@ expect meetings-badge 0 tm meetings --badge 0a:0b:0c:0d --format csv
 expect meetings-person 0 tm meetings --person 'chloé dubois' --format csv
 expect meetings-station-limit 0 tm meetings --station hall --limit 2 --format csv
 expect meetings-empty-json 0 tm meetings --station nowhere --format json
+expect meetings-suspect 0 tm meetings --suspect
+expect meetings-suspect-csv 0 tm meetings --suspect --format csv
+expect meetings-suspect-limit 0 tm meetings --suspect --limit 1 --format csv
+expect meetings-suspect-person 0 tm meetings --suspect --person bob --format json
 expect meetings-bad-since 1 tm meetings --since tomorrowish
 expect meetings-bad-badge 1 tm meetings --badge 123
 check "meetings json contract" python3 - "$EXP/meetings-json.out" <<'PY'
@@ -125,6 +129,16 @@ for r in rows:
     b = r["badges"]
     assert b == sorted(b) and len(b) >= 2
     assert all(re.fullmatch(r"[0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20}", u) for u in b)
+    assert isinstance(r["suspect"], str)
+assert {r["id"]: r["suspect"] for r in rows if r["suspect"]} == {
+    "hall:m2": "partner came 5.1 s after the first tap",
+    "hall:m3": "second badge 7.9 s later, as the window closed"}
+PY
+check "meetings --suspect lists exactly the suspect ones" python3 - "$EXP/meetings-suspect-csv.out" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert [r["id"] for r in rows] == ["hall:m2", "hall:m3"], rows
+assert rows[1]["suspect"] == "second badge 7.9 s later, as the window closed"
 PY
 
 # ---------------------------------------------------------------- people, person
@@ -135,6 +149,7 @@ expect person-uid-ndjson 0 tm person 0A0B0C0D --format ndjson
 expect person-ambiguous 2 tm person lee
 expect person-unknown 2 tm person nobody
 expect person-exact-wins 0 tm person 'ann lee' --format csv
+expect person-suspect-json 0 tm person bob --format json
 
 # ---------------------------------------------------------------- stats
 expect stats 0 tm stats
@@ -144,6 +159,7 @@ check "stats json figures" python3 - "$EXP/stats-json.out" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["taps"] == 15 and s["meetings"] == 5 and s["stations"] == 3
+assert s["suspect_meetings"] == 2, s
 assert s["taps_by_outcome"] == {"paired": 11, "unpaired": 1, "cancelled": 1,
                                 "duplicate": 1, "rejected": 1, "pending": 0}
 assert s["attendees_seen"] == 8 + 0 and s["met_someone"] == 6, s
@@ -171,7 +187,7 @@ for _ in $(seq 50); do [ -s tail.out ] && break; sleep 0.1; done
 kill "$BG_PID" 2>/dev/null || true
 wait "$BG_PID" 2>/dev/null || true
 BG_PID=
-want='{"id":"bar:m1","time":"2026-11-27T11:30:00.000Z","station":"bar","badges":["55667788","99AABBCC"],"names":["Eve Adams","Ann Lee"]}'
+want='{"id":"bar:m1","time":"2026-11-27T11:30:00.000Z","station":"bar","badges":["55667788","99AABBCC"],"names":["Eve Adams","Ann Lee"],"suspect":""}'
 if [ "$(cat tail.out)" = "$want" ]; then ok "tail -f shows a new meeting"; else
 	not_ok "tail -f shows a new meeting" "$(cat tail.out tail.err)"; fi
 sql "DELETE FROM meeting_badges WHERE meeting_id = 'bar:m1'; DELETE FROM meetings WHERE id = 'bar:m1';"
@@ -180,9 +196,37 @@ sql "DELETE FROM meeting_badges WHERE meeting_id = 'bar:m1'; DELETE FROM meeting
 expect export-csv 0 tm export csv
 expect export-tij 0 tm export tij
 expect export-dot 0 tm export dot
+expect export-tij-include-suspect 0 tm export tij --include-suspect
 expect export-contacts 0 tm export contacts alice
+expect export-contacts-include-suspect 0 tm export contacts alice --include-suspect
+expect export-contacts-json 0 tm export contacts alice --format json
 expect export-contacts-vcard 0 tm export contacts alice --format vcard
+expect export-contacts-vcard-all 0 tm export contacts alice --include-suspect --format vcard
 expect export-unknown 1 tm export pajek
+expect export-gexf-include-suspect 1 tm export gexf --include-suspect
+check "export contacts: met only in suspect meetings is no contact" python3 - "$EXP" <<'PY'
+import csv, json, os, sys
+exp = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(exp, "export-contacts.out"), newline="")))
+assert [(r["uid"], r["meetings"], r["suspect_meetings"]) for r in rows] == [("0A0B0C0D", "1", "0")], rows
+assert rows[0]["last_met"] == "2026-11-26T09:00:00.000Z", rows
+assert [r["uid"] for r in json.load(open(os.path.join(exp, "export-contacts-json.out")))] == ["0A0B0C0D"]
+rows = list(csv.DictReader(open(os.path.join(exp, "export-contacts-include-suspect.out"), newline="")))
+assert {r["uid"]: (r["meetings"], r["suspect_meetings"]) for r in rows} == {
+    "0A0B0C0D": ("2", "1"), "11223344": ("1", "1"), "DEADBEEF": ("1", "1")}, rows
+vcf = open(os.path.join(exp, "export-contacts-vcard.out"), "rb").read()
+assert vcf.count(b"BEGIN:VCARD") == 1 and b"Chlo" not in vcf and b"suspect" not in vcf
+PY
+check "export tij: suspect meetings only with --include-suspect" python3 - "$EXP" <<'PY'
+import os, sys
+exp = sys.argv[1]
+def pairs(name):
+    return [tuple(l.split()) for l in open(os.path.join(exp, name))]
+plain, every = pairs("export-tij.out"), pairs("export-tij-include-suspect.out")
+assert len(plain) == 3 and len(every) == 7, (plain, every)
+assert not any("DEADBEEF" in p for p in plain)
+assert set(plain) < set(every)
+PY
 tm export gexf >net.gexf
 tm export graphml >net.graphml
 check "gexf valid against tests/cli/schemas (subset XSD, see README)" \
@@ -202,12 +246,37 @@ assert nodes["0102030405060708090A"] == "Dan \"The Man\" O'Neil"
 assert nodes["DEADBEEF"] == "DEADBEEF"
 edges = {(e.get("source"), e.get("target")): int(e.get("weight")) for e in g.iterfind(".//g:edge", ns)}
 assert edges == want, edges
+# Suspect meetings stay in the network, counted on their edges.
+suspect = {("04A1B2C3D4E5F6", "0A0B0C0D"): 1, ("04A1B2C3D4E5F6", "11223344"): 1,
+           ("04A1B2C3D4E5F6", "DEADBEEF"): 1, ("11223344", "DEADBEEF"): 1,
+           ("0102030405060708090A", "0A0B0C0D"): 0, ("11223344", "55667788"): 0}
+marks = {(e.get("source"), e.get("target")):
+         int(e.find("g:attvalues/g:attvalue[@for='suspect']", ns).get("value"))
+         for e in g.iterfind(".//g:edge", ns)}
+assert marks == suspect, marks
 g = ET.parse("net.graphml").getroot()
 ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
 assert len(g.findall(".//g:node", ns)) == 8
 edges = {(e.get("source"), e.get("target")): int(e.find("g:data[@key='weight']", ns).text)
          for e in g.iterfind(".//g:edge", ns)}
 assert edges == want, edges
+marks = {(e.get("source"), e.get("target")): int(e.find("g:data[@key='suspect']", ns).text)
+         for e in g.iterfind(".//g:edge", ns)}
+assert marks == suspect, marks
+PY
+check "export csv and dot mark suspect edges" python3 - "$EXP" <<'PY'
+import csv, os, sys
+exp = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(exp, "export-csv.out"), newline="")))
+assert {(r["source"], r["target"]): (r["weight"], r["suspect"]) for r in rows
+        if r["suspect"] != "0"} == {("04A1B2C3D4E5F6", "0A0B0C0D"): ("2", "1"),
+                                    ("04A1B2C3D4E5F6", "11223344"): ("1", "1"),
+                                    ("04A1B2C3D4E5F6", "DEADBEEF"): ("1", "1"),
+                                    ("11223344", "DEADBEEF"): ("1", "1")}, rows
+dot = open(os.path.join(exp, "export-dot.out")).read()
+assert '"04A1B2C3D4E5F6" -- "0A0B0C0D" [weight=2, suspect=1];' in dot, dot
+assert '"11223344" -- "DEADBEEF" [weight=1, suspect=1, style=dashed];' in dot, dot
+assert '"11223344" -- "55667788" [weight=1];' in dot, dot
 PY
 if python3 -c 'import networkx' 2>/dev/null; then
 	check "networkx reads gexf and graphml" python3 - <<'PY'
@@ -215,12 +284,14 @@ import networkx as nx
 for g in (nx.read_gexf("net.gexf"), nx.read_graphml("net.graphml")):
     assert g.number_of_nodes() == 8 and g.number_of_edges() == 6
     assert float(g["04A1B2C3D4E5F6"]["0A0B0C0D"]["weight"]) == 2.0
+    assert int(g["04A1B2C3D4E5F6"]["0A0B0C0D"]["suspect"]) == 1
+    assert int(g["11223344"]["55667788"]["suspect"]) == 0
     assert sum(float(d["weight"]) for _, _, d in g.edges(data=True)) == 7
 PY
 else
 	echo "# networkx not installed (python3-networkx): skipping the networkx read-back"
 fi
-check "vcard line rules" python3 - "$EXP/export-contacts-vcard.out" <<'PY'
+check "vcard line rules" python3 - "$EXP/export-contacts-vcard-all.out" <<'PY'
 import sys
 data = open(sys.argv[1], "rb").read()
 assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
@@ -247,6 +318,8 @@ for c in cards:
     assert any(l.startswith(b"FN:") for l in c)
 assert any(l == b"ORG:Widgets\\, Inc." for l in cards[0])
 assert any(len(l) > 75 for l in lines) or any(len(l) > 75 for l in unfolded)
+# With --include-suspect the card itself says so.
+assert any(l.startswith(b"NOTE:") and b"1 of them recorded as suspect" in l for l in cards[0]), cards[0]
 PY
 
 # ---------------------------------------------------------------- errors, help

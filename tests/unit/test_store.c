@@ -202,6 +202,54 @@ static void version_3_database_gains_suspect(void **state)
 			    "(null)");
 }
 
+/* The CLI reads a log the daemon has not migrated as it is: no column
+ * suspect, and so no suspect meeting, but every query still answers. */
+static void version_3_database_is_read_as_it_is(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_meeting_filter all = { .limit = -1 };
+	struct tm_meeting_filter doubted = { .limit = -1, .suspect_only = true };
+	struct tm_store *s = NULL;
+	struct tm_rows *rows;
+	static struct tm_stats t;
+	char old[160];
+
+	snprintf(old, sizeof(old), "%s/v3.db", f->dir);
+	make_v3(old);
+	assert_int_equal(tm_store_open_readonly(old, 50, &s), 0);
+	assert_int_equal(tm_store_schema_version(s), 3);
+	assert_int_equal(tm_store_meetings(s, &all, &rows), 0);
+	assert_int_equal(tm_rows_next(rows), 1);
+	assert_string_equal(tm_rows_text(rows, tm_rows_find(rows, "id")), "old:m1");
+	assert_string_equal(tm_rows_text(rows, tm_rows_find(rows, "suspect")), "");
+	assert_int_equal(tm_rows_next(rows), 0);
+	tm_rows_free(rows);
+	assert_int_equal(tm_store_meetings(s, &doubted, &rows), 0);
+	assert_int_equal(tm_rows_next(rows), 0);
+	tm_rows_free(rows);
+	assert_int_equal(tm_store_contacts(s, "04A1B2C3", false, &rows), 0);
+	assert_int_equal(tm_rows_next(rows), 1);
+	assert_string_equal(tm_rows_text(rows, 0), "04D5E6F7");
+	tm_rows_free(rows);
+	assert_int_equal(tm_store_person(s, "04A1B2C3", &rows), 0);
+	assert_int_equal(tm_rows_next(rows), 1);
+	assert_string_equal(tm_rows_text(rows, tm_rows_find(rows, "suspect")), "");
+	tm_rows_free(rows);
+	assert_int_equal(tm_store_export_edges(s, true, &rows), 0);
+	assert_int_equal(tm_rows_next(rows), 1);
+	assert_int_equal(tm_rows_int(rows, 2), 1);
+	assert_int_equal(tm_rows_int(rows, 3), 0);
+	tm_rows_free(rows);
+	assert_int_equal(tm_store_export_contacts_in_time(s, false, &rows), 0);
+	assert_int_equal(tm_rows_next(rows), 1);
+	tm_rows_free(rows);
+	assert_int_equal(tm_store_stats(s, &t), 0);
+	assert_int_equal(t.meetings, 1);
+	assert_int_equal(t.suspect, 0);
+	tm_stats_free(&t);
+	tm_store_close(s);
+}
+
 static void ids_are_station_scoped_and_continue(void **state)
 {
 	struct fixture *f = *state;
@@ -532,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(meeting_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(suspect_reason_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(version_3_database_gains_suspect, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_3_database_is_read_as_it_is, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_taps_resolved_on_begin, setup, teardown),
 		cmocka_unit_test_setup_teardown(locked_database_fails_cleanly_then_succeeds, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),

@@ -47,8 +47,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A meeting of two badges with a given id and wall time. */
-static void meeting(struct fixture *f, const char *id, int64_t utc_ms, const char *a, const char *b)
+/* A meeting of two badges with a given id and wall time; suspect: the
+ * reason it is doubted, or NULL. */
+static void suspect_meeting(struct fixture *f, const char *id, int64_t utc_ms, const char *a,
+			    const char *b, const char *suspect)
 {
 	struct tm_store_tap taps[2];
 	struct tm_stamp stamp = { .utc_ms = utc_ms, .mono_ms = 1, .clock_synced = true };
@@ -65,7 +67,12 @@ static void meeting(struct fixture *f, const char *id, int64_t utc_ms, const cha
 		taps[i].outcome = TM_TAP_PAIRED;
 		taps[i].stamp = stamp;
 	}
-	assert_int_equal(tm_store_write_meeting(f->store, id, &stamp, taps, 2, NULL), 0);
+	assert_int_equal(tm_store_write_meeting(f->store, id, &stamp, taps, 2, suspect), 0);
+}
+
+static void meeting(struct fixture *f, const char *id, int64_t utc_ms, const char *a, const char *b)
+{
+	suspect_meeting(f, id, utc_ms, a, b, NULL);
 }
 
 static void import(struct fixture *f, const char *uid, const char *name, const char *org,
@@ -275,6 +282,132 @@ static void stats_count_what_is_there(void **state)
 	assert_string_equal(t.top[0].uid, "04000001");
 	assert_string_equal(t.top[0].name, "Ada");
 	assert_int_equal(t.top[0].people, 2);
+	assert_int_equal(t.suspect, 0);
+	tm_stats_free(&t);
+}
+
+#define LATE "partner came 5.1 s after the first tap"
+
+/* Ada (04000001) met Bob for certain and once more in doubt, and Cy only in
+ * doubt; Bob met Cy for certain. */
+static void doubtful_day(struct fixture *f)
+{
+	import(f, "04000001", "Ada", "", "ada@example.org");
+	import(f, "04000002", "Bob", "", "bob@example.org");
+	import(f, "04000003", "Cy", "", "cy@example.org");
+	meeting(f, "hall:m1", 1000, "04000001", "04000002");
+	suspect_meeting(f, "hall:m2", 2000, "04000001", "04000002", LATE);
+	suspect_meeting(f, "hall:m3", 3000, "04000001", "04000003", "two taps 30 ms apart");
+	meeting(f, "hall:m4", 4000, "04000002", "04000003");
+}
+
+/* "id=suspect;..." for every row, from the named columns. */
+static char *pairs_of(struct tm_rows *rows, const char *key, const char *value)
+{
+	static char buf[1024];
+	int k = tm_rows_find(rows, key), v = tm_rows_find(rows, value);
+
+	buf[0] = '\0';
+	assert_true(k >= 0 && v >= 0);
+	while (tm_rows_next(rows) > 0) {
+		strcat(buf, tm_rows_text(rows, k));
+		strcat(buf, "=");
+		strcat(buf, tm_rows_text(rows, v));
+		strcat(buf, ";");
+	}
+	tm_rows_free(rows);
+	return buf;
+}
+
+static void meetings_carry_their_doubt(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_meeting_filter all = { .limit = -1 };
+	struct tm_meeting_filter doubted = { .limit = -1, .suspect_only = true };
+	struct tm_meeting_filter last_doubted = { .limit = 1, .suspect_only = true };
+	struct tm_rows *rows;
+
+	doubtful_day(f);
+	assert_int_equal(tm_store_meetings(f->store, &all, &rows), 0);
+	assert_string_equal(pairs_of(rows, "id", "suspect"),
+			    "hall:m1=;hall:m2=" LATE ";hall:m3=two taps 30 ms apart;hall:m4=;");
+	assert_int_equal(tm_store_meetings(f->store, &doubted, &rows), 0);
+	assert_string_equal(ids_of(rows), "hall:m2,hall:m3");
+	/* The latest N of the suspect ones, not the suspect ones of the latest N. */
+	assert_int_equal(tm_store_meetings(f->store, &last_doubted, &rows), 0);
+	assert_string_equal(ids_of(rows), "hall:m3");
+	/* Bob's own listing marks the doubted meeting. */
+	assert_int_equal(tm_store_person(f->store, "04000002", &rows), 0);
+	assert_string_equal(pairs_of(rows, "meeting", "suspect"),
+			    "hall:m1=;hall:m2=" LATE ";hall:m4=;");
+}
+
+static void contacts_leave_out_suspect_meetings(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_rows *rows;
+	int met, doubt;
+
+	doubtful_day(f);
+	/* Cy was met only in doubt: not a contact. Bob counts once. */
+	assert_int_equal(tm_store_contacts(f->store, "04000001", false, &rows), 0);
+	met = tm_rows_find(rows, "meetings");
+	doubt = tm_rows_find(rows, "suspect_meetings");
+	assert_true(met >= 0 && doubt >= 0);
+	assert_int_equal(tm_rows_next(rows), 1);
+	assert_string_equal(tm_rows_text(rows, 0), "04000002");
+	assert_int_equal(tm_rows_int(rows, met), 1);
+	assert_int_equal(tm_rows_int(rows, doubt), 0);
+	assert_string_equal(tm_rows_text(rows, tm_rows_find(rows, "last_met")),
+			    "1970-01-01T00:00:01.000Z");
+	assert_int_equal(tm_rows_next(rows), 0);
+	tm_rows_free(rows);
+	assert_int_equal(tm_store_contacts(f->store, "04000001", true, &rows), 0);
+	assert_string_equal(pairs_of(rows, "uid", "meetings"), "04000002=2;04000003=1;");
+	assert_int_equal(tm_store_contacts(f->store, "04000001", true, &rows), 0);
+	assert_string_equal(pairs_of(rows, "uid", "suspect_meetings"), "04000002=1;04000003=1;");
+	/* Cy met Bob for certain: Bob is Cy's contact, Ada is not. */
+	assert_int_equal(tm_store_contacts(f->store, "04000003", false, &rows), 0);
+	assert_string_equal(pairs_of(rows, "uid", "meetings"), "04000002=1;");
+}
+
+static void network_marks_suspect_meetings(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_rows *rows;
+	char edges[256] = "";
+
+	doubtful_day(f);
+	/* Every meeting in the weights, the doubted ones counted apart. */
+	for (int named = 0; named < 2; named++) {
+		assert_int_equal(tm_store_export_edges(f->store, named, &rows), 0);
+		assert_int_equal(tm_rows_find(rows, "suspect"), 3);
+		edges[0] = '\0';
+		while (tm_rows_next(rows) > 0)
+			snprintf(edges + strlen(edges), sizeof(edges) - strlen(edges),
+				 "%s-%s:%lld/%lld;", tm_rows_text(rows, 0), tm_rows_text(rows, 1),
+				 (long long)tm_rows_int(rows, 3), (long long)tm_rows_int(rows, 2));
+		tm_rows_free(rows);
+		assert_string_equal(edges, "04000001-04000002:1/2;04000001-04000003:1/1;"
+					   "04000002-04000003:0/1;");
+	}
+	/* Contacts in time cannot carry the mark: left out unless asked for. */
+	assert_int_equal(tm_store_export_contacts_in_time(f->store, false, &rows), 0);
+	assert_string_equal(pairs_of(rows, "t", "j"), "1=04000002;4=04000003;");
+	assert_int_equal(tm_store_export_contacts_in_time(f->store, true, &rows), 0);
+	assert_string_equal(pairs_of(rows, "t", "j"),
+			    "1=04000002;2=04000002;3=04000003;4=04000003;");
+}
+
+static void stats_count_suspect_meetings(void **state)
+{
+	struct fixture *f = *state;
+	static struct tm_stats t;
+
+	doubtful_day(f);
+	assert_int_equal(tm_store_stats(f->store, &t), 0);
+	assert_int_equal(t.meetings, 4);
+	assert_int_equal(t.suspect, 2);
 	tm_stats_free(&t);
 }
 
@@ -289,6 +422,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_directory_is_named_as_such, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_station_switch_keeps_the_old_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(stats_count_what_is_there, setup, teardown),
+		cmocka_unit_test_setup_teardown(meetings_carry_their_doubt, setup, teardown),
+		cmocka_unit_test_setup_teardown(contacts_leave_out_suspect_meetings, setup, teardown),
+		cmocka_unit_test_setup_teardown(network_marks_suspect_meetings, setup, teardown),
+		cmocka_unit_test_setup_teardown(stats_count_suspect_meetings, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store queries", tests, NULL, NULL);
