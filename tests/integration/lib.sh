@@ -104,3 +104,58 @@ stop_daemon() { # stop_daemon [SIGNAL]: returns the daemon's exit status
 
 # A FIFO nobody reads would block the writer forever: give up after 10 s.
 send() { timeout 10 bash -c 'printf "%s\n" "$1" >"$2"' _ "$*" "$FIFO" || echo "# nobody read: $*"; }
+
+# start_emulator: a PN532 emulator (tests/pn532emu) in $TMP, for a station
+# with [reader] driver = libnfc. EMU_LINK is the symlink to its pty, EMU_CTL
+# its control socket. PN532EMU=PATH runs another emulator binary.
+start_emulator() {
+	EMU_LINK="$TMP/pn532"
+	EMU_CTL="$TMP/emu.ctl"
+	"${PN532EMU:-$BUILD/tests/pn532emu}" --link "$EMU_LINK" --control "$EMU_CTL" \
+		>>"$TMP/emu.out" 2>>"$TMP/emu.err" &
+	EMU_PID=$!
+	PIDS+=("$EMU_PID")
+	# The daemon names its device; libnfc must not go probing serial ports.
+	export LIBNFC_AUTO_SCAN=false
+	wait_for 10 test -S "$EMU_CTL" && wait_for 10 test -e "$EMU_LINK"
+}
+
+# write_libnfc_config [extra INI text]: a station in $TMP reading the
+# emulator through libnfc, with every [store] and [pairing] key at its
+# default, so that the extra text may add either section whole.
+write_libnfc_config() {
+	DB="$TMP/t.db"
+	CONF="$TMP/t.conf"
+	cat >"$CONF" <<CONF
+[station]
+id = it-1
+[reader]
+driver = libnfc
+device = pn532_uart:$EMU_LINK
+[store]
+path = $DB
+[leds]
+driver = sim
+color = false
+$*
+CONF
+}
+
+# dump_meetings DB: one line per meeting in the order stored, its badges
+# sorted: "meeting UID UID..." or, for one the station marked suspect,
+# "suspect UID UID...". A database from before the suspect column has only
+# "meeting" lines.
+dump_meetings() {
+	local suspect="''"
+	if [ "$(sqlite3 -cmd '.timeout 5000' "$1" \
+		"SELECT count(*) FROM pragma_table_info('meetings') WHERE name = 'suspect';")" = 1 ]; then
+		suspect="coalesce(m.suspect, '')"
+	fi
+	sqlite3 -cmd '.timeout 5000' -separator ' ' "$1" "
+		SELECT m.id, CASE WHEN $suspect <> '' THEN 'suspect' ELSE 'meeting' END, b.uid
+		FROM meetings m JOIN meeting_badges b ON b.meeting_id = m.id
+		ORDER BY m.utc_ms, m.station, m.seq, b.uid;" |
+		awk '$1 != id { if (line != "") print line; id = $1; line = $2 }
+		     { line = line " " $3 }
+		     END { if (line != "") print line }'
+}
