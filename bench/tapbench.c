@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 	tm_store_close(store);
 	if (src.tij)
 		fclose(src.tij);
+	tm_engine_free(e);
 	free(e);
 	return 0;
 }

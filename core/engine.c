@@ -1,7 +1,8 @@
 /* The pairing engine. See include/tapmeet/engine.h and docs/pairing.md.
  *
  * Everything here is a function of the calls made and the times passed in:
- * no clock, no I/O, no allocation. */
+ * no clock, no I/O; the only memory it allocates is the repeat guard's set
+ * of pairs. */
 #include "tapmeet/engine.h"
 
 #include <stdio.h>
@@ -14,6 +15,10 @@ void tm_engine_config_defaults(struct tm_engine_config *cfg)
 	cfg->rearm_ms = 1000;
 	cfg->confirm_ms = 2000;
 	cfg->hurry_ms = 2000;
+	cfg->sequential = true;
+	cfg->after_meeting_ms = 0;
+	cfg->suspect_delay_ms = 0;
+	cfg->min_dwell_ms = 0;
 }
 
 const char *tm_tap_outcome_name(enum tm_tap_outcome outcome)
@@ -40,6 +45,12 @@ void tm_engine_init(struct tm_engine *e, const struct tm_engine_config *cfg)
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
 	e->next_ref = 1;
+}
+
+void tm_engine_free(struct tm_engine *e)
+{
+	tm_pairs_free(&e->recent);
+	tm_pairs_free(&e->recent_badges);
 }
 
 void tm_engine_reconfigure(struct tm_engine *e, const struct tm_engine_config *cfg)
@@ -93,64 +104,52 @@ bool tm_engine_pop(struct tm_engine *e, struct tm_action *out)
 
 /* --- repeat guard ------------------------------------------------------ */
 
-static bool pair_matches(const struct tm_engine_pair *p, const struct tm_badge *a,
-			 const struct tm_badge *b)
-{
-	return (tm_badge_same(&p->a, a) && tm_badge_same(&p->b, b)) ||
-	       (tm_badge_same(&p->a, b) && tm_badge_same(&p->b, a));
-}
-
 static bool met_recently(const struct tm_engine *e, const struct tm_badge *a,
 			 const struct tm_badge *b, int64_t now)
 {
-	for (size_t i = 0; i < e->n_recent; i++)
-		if (pair_matches(&e->recent[i], a, b) &&
-		    now - e->recent[i].met_ms < e->cfg.repeat_guard_ms)
-			return true;
-	return false;
+	int64_t t;
+
+	return tm_pairs_last_met(&e->recent, a, b, &t) && now - t < e->cfg.repeat_guard_ms;
+}
+
+/* A badge that was in a meeting within after_meeting. */
+static bool badge_met_recently(const struct tm_engine *e, const struct tm_badge *b, int64_t now)
+{
+	int64_t t;
+
+	return e->cfg.after_meeting_ms > 0 && tm_pairs_last_met(&e->recent_badges, b, b, &t) &&
+	       now - t < e->cfg.after_meeting_ms;
 }
 
 static void remember_pair(struct tm_engine *e, const struct tm_badge *a, const struct tm_badge *b,
 			  int64_t met_ms)
 {
-	size_t slot = e->n_recent;
+	/* Out of memory: this pair may be stored again within the guard. The
+	 * meeting itself is not lost, so carry on and let the caller log it. */
+	if (tm_pairs_put(&e->recent, a, b, met_ms) < 0)
+		e->remember_failures++;
+}
 
-	for (size_t i = 0; i < e->n_recent; i++) {
-		if (pair_matches(&e->recent[i], a, b)) {
-			slot = i;
-			break;
-		}
-	}
-	if (slot == TM_ENGINE_MAX_RECENT) {
-		/* Full: the oldest meeting is the one least likely to repeat soon. */
-		slot = 0;
-		for (size_t i = 1; i < e->n_recent; i++)
-			if (e->recent[i].met_ms < e->recent[slot].met_ms)
-				slot = i;
-	} else if (slot == e->n_recent) {
-		e->n_recent++;
-	}
-	e->recent[slot].a = *a;
-	e->recent[slot].b = *b;
-	e->recent[slot].met_ms = met_ms;
+static void remember_badge(struct tm_engine *e, const struct tm_badge *b, int64_t met_ms)
+{
+	if (e->cfg.after_meeting_ms > 0 && tm_pairs_put(&e->recent_badges, b, b, met_ms) < 0)
+		e->remember_failures++;
 }
 
 void tm_engine_remember_meeting(struct tm_engine *e, const struct tm_badge *badges, size_t n,
 				int64_t met_ms)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		remember_badge(e, &badges[i], met_ms);
 		for (size_t j = i + 1; j < n; j++)
 			remember_pair(e, &badges[i], &badges[j], met_ms);
+	}
 }
 
 static void forget_old_pairs(struct tm_engine *e, int64_t now)
 {
-	size_t kept = 0;
-
-	for (size_t i = 0; i < e->n_recent; i++)
-		if (now - e->recent[i].met_ms < e->cfg.repeat_guard_ms)
-			e->recent[kept++] = e->recent[i];
-	e->n_recent = kept;
+	tm_pairs_expire(&e->recent, now - e->cfg.repeat_guard_ms + 1);
+	tm_pairs_expire(&e->recent_badges, now - e->cfg.after_meeting_ms + 1);
 }
 
 /* A group is a duplicate only when every pair in it met recently: one new
@@ -168,9 +167,29 @@ static bool group_met_recently(const struct tm_engine *e, const struct tm_tap *t
 
 /* --- time ------------------------------------------------------------- */
 
+static const struct tm_engine_seen *find_seen_const(const struct tm_engine *e,
+						    const struct tm_badge *b)
+{
+	for (size_t i = 0; i < e->n_seen; i++)
+		if (tm_badge_same(&e->seen[i].badge, b))
+			return &e->seen[i];
+	return NULL;
+}
+
 static int64_t window_end(const struct tm_engine *e)
 {
-	return e->pending_tap.at_ms + e->cfg.window_ms;
+	int64_t end = e->pending_tap.at_ms + e->cfg.window_ms;
+
+	if (!e->cfg.sequential) {
+		/* Without sequential pairing the partner must come while the
+		 * first badge is on the reader; leaving it for less than the
+		 * re-arm time is the same tap flickering, so that is the grace. */
+		const struct tm_engine_seen *s = find_seen_const(e, &e->pending_tap.badge);
+
+		if (s && !s->present && s->absent_since_ms + e->cfg.rearm_ms < end)
+			end = s->absent_since_ms + e->cfg.rearm_ms;
+	}
+	return end;
 }
 
 void tm_engine_tick(struct tm_engine *e, int64_t now)
@@ -178,7 +197,9 @@ void tm_engine_tick(struct tm_engine *e, int64_t now)
 	if (e->pending && now >= window_end(e)) {
 		struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
 
-		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED, "no partner within the window");
+		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED,
+			e->cfg.sequential ? "no partner within the window"
+					  : "no partner's badge on the reader with it");
 		e->pending = false;
 	}
 	if (e->confirming && now >= e->confirm_until_ms)
@@ -276,7 +297,8 @@ static void start_confirming(struct tm_engine *e, const struct tm_tap *taps, siz
 		e->confirmed[e->n_confirmed++] = taps[i].badge;
 }
 
-static void record_meeting(struct tm_engine *e, const struct tm_tap *taps, size_t n, int64_t now)
+static void record_meeting(struct tm_engine *e, const struct tm_tap *taps, size_t n, int64_t now,
+			   const char *suspect)
 {
 	struct tm_action *a;
 
@@ -287,12 +309,16 @@ static void record_meeting(struct tm_engine *e, const struct tm_tap *taps, size_
 		return;
 	}
 	a = push_action(e, TM_ACTION_MEETING, now, TM_PATTERN_SAVED);
+	if (suspect)
+		snprintf(a->suspect, sizeof(a->suspect), "%s", suspect);
 	for (size_t i = 0; i < n; i++)
 		add_tap(a, &taps[i], TM_TAP_PAIRED, NULL);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		remember_badge(e, &taps[i].badge, now);
 		for (size_t j = i + 1; j < n; j++)
 			if (!tm_badge_same(&taps[i].badge, &taps[j].badge))
 				remember_pair(e, &taps[i].badge, &taps[j].badge, now);
+	}
 	start_confirming(e, taps, n, now);
 }
 
@@ -301,22 +327,37 @@ static bool is_confirmed_member(const struct tm_engine *e, const struct tm_badge
 	return e->confirming && in_set(e->confirmed, e->n_confirmed, b);
 }
 
+/* The waiting badge left the reader after less than min_dwell: it was
+ * passing by, not tapped, and must not become anyone's partner. */
+static bool pending_was_passing_by(const struct tm_engine *e)
+{
+	const struct tm_engine_seen *s = find_seen_const(e, &e->pending_tap.badge);
+
+	return e->cfg.min_dwell_ms > 0 && s && !s->present &&
+	       s->absent_since_ms - e->pending_tap.at_ms < e->cfg.min_dwell_ms;
+}
+
+static void open_window(struct tm_engine *e, const struct tm_tap *tap, int64_t now)
+{
+	struct tm_action *a;
+
+	e->confirming = false;
+	e->pending = true;
+	e->pending_tap = *tap;
+	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_WAITING);
+	add_tap(a, tap, TM_TAP_PENDING, NULL);
+}
+
 static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 {
 	struct tm_action *a;
+	char suspect[64];
 
 	if (e->pending && tm_badge_same(&e->pending_tap.badge, &tap.badge)) {
 		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_CANCELLED);
 		add_tap(a, &e->pending_tap, TM_TAP_CANCELLED, "same badge tapped again");
 		add_tap(a, &tap, TM_TAP_CANCELLED, "cancels its own pending tap");
 		e->pending = false;
-		return;
-	}
-	if (e->pending) {
-		struct tm_tap pair[2] = { e->pending_tap, tap };
-
-		e->pending = false;
-		record_meeting(e, pair, 2, now);
 		return;
 	}
 	if (is_confirmed_member(e, &tap.badge)) {
@@ -326,11 +367,33 @@ static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 		add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped again while its meeting was confirmed");
 		return;
 	}
-	e->confirming = false;
-	e->pending = true;
-	e->pending_tap = tap;
-	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_WAITING);
-	add_tap(a, &tap, TM_TAP_PENDING, NULL);
+	if (badge_met_recently(e, &tap.badge, now)) {
+		/* Someone making sure after "saved". Pairing it with whoever is
+		 * waiting (the next pair's first badge) would start a cascade of
+		 * wrong meetings; a second meeting this soon is made with both
+		 * badges held together. */
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_ALREADY_MET);
+		add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+		return;
+	}
+	if (e->pending && pending_was_passing_by(e)) {
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
+		add_tap(a, &e->pending_tap, TM_TAP_CANCELLED, "seen only in passing");
+		e->pending = false;
+	}
+	if (e->pending) {
+		struct tm_tap pair[2] = { e->pending_tap, tap };
+		int64_t delay = now - e->pending_tap.at_ms;
+
+		e->pending = false;
+		suspect[0] = '\0';
+		if (e->cfg.suspect_delay_ms > 0 && delay > e->cfg.suspect_delay_ms)
+			snprintf(suspect, sizeof(suspect), "partner tapped %lld.%llds after the first",
+				 (long long)(delay / 1000), (long long)(delay % 1000 / 100));
+		record_meeting(e, pair, 2, now, suspect[0] ? suspect : NULL);
+		return;
+	}
+	open_window(e, &tap, now);
 }
 
 static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, int64_t now)
@@ -338,18 +401,18 @@ static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, in
 	struct tm_tap group[TM_MAX_BADGES_AT_ONCE];
 	size_t n_group = 0;
 
-	/* The pending badge returning with others joins its own tap to the
-	 * group; a group without it leaves the pending tap waiting. */
+	/* The pending badge returning with others joins with its own tap, in
+	 * place of the new one: one tap per badge, and never more than fit. */
 	for (size_t i = 0; i < n; i++) {
 		if (e->pending && tm_badge_same(&e->pending_tap.badge, &taps[i].badge)) {
 			group[n_group++] = e->pending_tap;
 			e->pending = false;
+		} else {
+			group[n_group++] = taps[i];
 		}
 	}
-	for (size_t i = 0; i < n && n_group < TM_MAX_BADGES_AT_ONCE; i++)
-		group[n_group++] = taps[i];
 	e->confirming = false;
-	record_meeting(e, group, n_group, now);
+	record_meeting(e, group, n_group, now, NULL);
 }
 
 void tm_engine_badges(struct tm_engine *e, int64_t now, const struct tm_badge *present,

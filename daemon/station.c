@@ -72,6 +72,7 @@ struct station {
 
 	int64_t started_utc_ms;
 	uint64_t meetings_total, taps_total;
+	uint64_t guard_failures_logged; /* engine.remember_failures already logged */
 	uint64_t watchdog_usec;
 	bool stopping;
 };
@@ -343,6 +344,11 @@ static void run_engine(struct station *st)
 
 	while (tm_engine_pop(&st->engine, &a))
 		handle_action(st, &a);
+	if (st->engine.remember_failures != st->guard_failures_logged) {
+		st->guard_failures_logged = st->engine.remember_failures;
+		tm_warn("event=repeat-guard-full error=\"out of memory remembering a pair\" failures=%llu action=\"that pair may be stored again within repeat_guard\"",
+			(unsigned long long)st->guard_failures_logged);
+	}
 	loop_timer_at(st->engine_timer, tm_engine_next_deadline(&st->engine, tm_mono_ms()));
 	update_leds(st);
 }
@@ -778,6 +784,7 @@ out:
 	close_leds(st);
 	writer_free(st->writer);
 	loop_free(st->loop);
+	tm_engine_free(&st->engine);
 	free(st);
 	return rc;
 }

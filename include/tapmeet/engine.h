@@ -2,7 +2,8 @@
  *
  * Pure: no I/O, no clock. Every call takes the current monotonic time in
  * milliseconds, so tests drive it with a fake clock and the daemon with
- * CLOCK_MONOTONIC. The caller drains the actions it produced with
+ * CLOCK_MONOTONIC. The only allocation is the repeat guard's set of pairs
+ * (tm_engine_free releases it). The caller drains the actions it produced with
  * tm_engine_pop() and arms a timer for tm_engine_next_deadline().
  * The states and decisions are documented in docs/pairing.md.
  */
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "tapmeet/badge.h"
+#include "tapmeet/pairs.h"
 #include "tapmeet/pattern.h"
 
 #define TM_NEVER INT64_MAX
@@ -24,6 +26,20 @@ struct tm_engine_config {
 	int64_t rearm_ms;        /* a badge must be away this long to tap again */
 	int64_t confirm_ms;      /* how long a stored meeting is confirmed */
 	int64_t hurry_ms;        /* last part of the window, shown more urgently */
+	/* Taps one after the other may make a meeting. When false, only badges
+	 * on the reader at the same time do; a lone badge is told to come back
+	 * with its partner's. */
+	bool sequential;
+	/* A badge that was in a meeting this recently, tapped alone, is a re-tap
+	 * ("already met"): it neither opens a window nor joins one. 0: off. */
+	int64_t after_meeting_ms;
+	/* A sequential meeting whose partner came later than this after the
+	 * first tap is stored as suspect. 0: never. */
+	int64_t suspect_delay_ms;
+	/* A lone badge that leaves within this of arriving was passing by (a
+	 * lanyard swinging past, the next station's field): its tap is
+	 * cancelled instead of waiting for a partner. 0: off. */
+	int64_t min_dwell_ms;
 };
 
 void tm_engine_config_defaults(struct tm_engine_config *cfg);
@@ -69,18 +85,12 @@ struct tm_action {
 };
 
 #define TM_ENGINE_MAX_SEEN 16
-#define TM_ENGINE_MAX_RECENT 64
 #define TM_ENGINE_QUEUE 32
 
 struct tm_engine_seen {
 	struct tm_badge badge;
 	bool present;
 	int64_t absent_since_ms;
-};
-
-struct tm_engine_pair {
-	struct tm_badge a, b;
-	int64_t met_ms;
 };
 
 struct tm_engine {
@@ -100,8 +110,11 @@ struct tm_engine {
 	size_t n_seen;
 	struct tm_engine_seen seen[TM_ENGINE_MAX_SEEN];
 
-	size_t n_recent;
-	struct tm_engine_pair recent[TM_ENGINE_MAX_RECENT];
+	/* Every pair that met within the repeat guard (no fixed limit), and
+	 * every badge that met within after_meeting, kept as the pair {b, b}. */
+	struct tm_pairs recent;
+	struct tm_pairs recent_badges;
+	uint64_t remember_failures; /* -ENOMEM from the pair set: logged by the caller */
 
 	size_t queue_head, queue_len;
 	struct tm_action queue[TM_ENGINE_QUEUE];
@@ -109,6 +122,8 @@ struct tm_engine {
 };
 
 void tm_engine_init(struct tm_engine *e, const struct tm_engine_config *cfg);
+/* Releases the repeat guard's memory; the engine is empty afterwards. */
+void tm_engine_free(struct tm_engine *e);
 
 /* Takes new timings and keeps whatever is pending (SIGHUP). */
 void tm_engine_reconfigure(struct tm_engine *e, const struct tm_engine_config *cfg);

@@ -35,6 +35,14 @@ static int setup(void **state)
 	return 0;
 }
 
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	tm_engine_free(&f->e);
+	return 0;
+}
+
 /* A badge put on and taken off a moment later, as a person taps. */
 static void tap(struct fixture *f, const char *hex)
 {
@@ -426,27 +434,27 @@ static void undrained_queue_counts_drops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(first_tap_waits, setup),
-		cmocka_unit_test_setup(second_badge_in_window_makes_meeting, setup),
-		cmocka_unit_test_setup(window_expiry_logs_unpaired, setup),
-		cmocka_unit_test_setup(deadline_reports_hurry_then_end, setup),
-		cmocka_unit_test_setup(same_badge_again_cancels, setup),
-		cmocka_unit_test_setup(badge_held_counts_once, setup),
-		cmocka_unit_test_setup(flicker_within_rearm_is_one_tap, setup),
-		cmocka_unit_test_setup(two_at_once_meet_immediately, setup),
-		cmocka_unit_test_setup(three_at_once_make_one_group_meeting, setup),
-		cmocka_unit_test_setup(pair_at_once_leaves_pending_tap_waiting, setup),
-		cmocka_unit_test_setup(second_badge_while_first_held, setup),
-		cmocka_unit_test_setup(same_pair_within_guard_is_duplicate, setup),
-		cmocka_unit_test_setup(guard_seeded_from_store_survives_restart, setup),
-		cmocka_unit_test_setup(member_retap_during_confirmation_is_duplicate, setup),
-		cmocka_unit_test_setup(third_badge_during_confirmation_starts_new_window, setup),
-		cmocka_unit_test_setup(random_uid_is_rejected_and_keeps_pending, setup),
-		cmocka_unit_test_setup(reader_reject_is_recorded, setup),
-		cmocka_unit_test_setup(reconfigure_keeps_pending_tap, setup),
-		cmocka_unit_test_setup(abandon_logs_pending_as_unpaired, setup),
-		cmocka_unit_test_setup(refs_are_unique_and_increasing, setup),
-		cmocka_unit_test_setup(undrained_queue_counts_drops, setup),
+		cmocka_unit_test_setup_teardown(first_tap_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(second_badge_in_window_makes_meeting, setup, teardown),
+		cmocka_unit_test_setup_teardown(window_expiry_logs_unpaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(deadline_reports_hurry_then_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(same_badge_again_cancels, setup, teardown),
+		cmocka_unit_test_setup_teardown(badge_held_counts_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(flicker_within_rearm_is_one_tap, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_at_once_meet_immediately, setup, teardown),
+		cmocka_unit_test_setup_teardown(three_at_once_make_one_group_meeting, setup, teardown),
+		cmocka_unit_test_setup_teardown(pair_at_once_leaves_pending_tap_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(second_badge_while_first_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(same_pair_within_guard_is_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(guard_seeded_from_store_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(member_retap_during_confirmation_is_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(third_badge_during_confirmation_starts_new_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(random_uid_is_rejected_and_keeps_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(reader_reject_is_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(reconfigure_keeps_pending_tap, setup, teardown),
+		cmocka_unit_test_setup_teardown(abandon_logs_pending_as_unpaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(refs_are_unique_and_increasing, setup, teardown),
+		cmocka_unit_test_setup_teardown(undrained_queue_counts_drops, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
