@@ -225,6 +225,29 @@ static void busy_timeout_up_to_ten_seconds(void **state)
 	assert_int_equal(cfg.store_busy_timeout_ms, 0);
 }
 
+static void pairing_rule_keys(void **state)
+{
+	struct tm_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load(&cfg,
+			      "[pairing]\nsequential = false\nafter_meeting = 30s\n"
+			      "suspect_delay = 3.5s\nmin_dwell = 250ms\n",
+			      err, sizeof(err)),
+			 0);
+	assert_false(cfg.pairing.sequential);
+	assert_int_equal(cfg.pairing.after_meeting_ms, 30000);
+	assert_int_equal(cfg.pairing.suspect_delay_ms, 3500);
+	assert_int_equal(cfg.pairing.min_dwell_ms, 250);
+
+	assert_int_equal(load(&cfg, "[pairing]\nmin_dwell = 6s\n", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "test.conf:2:"));
+	assert_non_null(strstr(err, "min_dwell"));
+	assert_int_equal(load(&cfg, "[pairing]\nsequential = maybe\n", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "test.conf:2: [pairing] sequential = 'maybe' is not a boolean"));
+}
+
 static void missing_file_is_an_errno(void **state)
 {
 	struct tm_config cfg;
@@ -263,6 +286,7 @@ int main(void)
 		cmocka_unit_test(led_line_none_disconnects_only_that_light),
 		cmocka_unit_test(led_lines_rgb_defaults_per_line),
 		cmocka_unit_test(led_lines_formatted_for_check_config),
+		cmocka_unit_test(pairing_rule_keys),
 		cmocka_unit_test(missing_file_is_an_errno),
 		cmocka_unit_test(durations),
 	};
