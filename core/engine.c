@@ -192,8 +192,11 @@ static int64_t window_end(const struct tm_engine *e)
 	return end;
 }
 
+static void settle_arrivals(struct tm_engine *e, int64_t now);
+
 void tm_engine_tick(struct tm_engine *e, int64_t now)
 {
+	settle_arrivals(e, now);
 	if (e->pending && now >= window_end(e)) {
 		struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
 
@@ -220,6 +223,17 @@ int64_t tm_engine_next_deadline(const struct tm_engine *e, int64_t now)
 	}
 	if (e->confirming && e->confirm_until_ms < next)
 		next = e->confirm_until_ms;
+	for (size_t i = 0; i < e->n_seen; i++) {
+		const struct tm_engine_seen *s = &e->seen[i];
+		int64_t due;
+
+		if (s->counted)
+			continue;
+		due = s->present ? s->arrived_ms + e->cfg.min_dwell_ms
+				 : s->absent_since_ms + e->cfg.rearm_ms;
+		if (due < next)
+			next = due;
+	}
 	return next;
 }
 
@@ -248,7 +262,8 @@ static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badg
 
 	/* Badges gone longer than the re-arm time carry no information. */
 	for (size_t i = 0; i < e->n_seen;) {
-		if (!e->seen[i].present && now - e->seen[i].absent_since_ms >= e->cfg.rearm_ms)
+		if (!e->seen[i].present && e->seen[i].counted &&
+		    now - e->seen[i].absent_since_ms >= e->cfg.rearm_ms)
 			e->seen[i] = e->seen[--e->n_seen];
 		else
 			i++;
@@ -257,13 +272,16 @@ static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badg
 		s = &e->seen[e->n_seen++];
 	} else {
 		for (size_t i = 0; i < e->n_seen; i++)
-			if (!e->seen[i].present && (!s || e->seen[i].absent_since_ms < s->absent_since_ms))
+			if (!e->seen[i].present && e->seen[i].counted &&
+			    (!s || e->seen[i].absent_since_ms < s->absent_since_ms))
 				s = &e->seen[i];
 		if (!s)
 			return NULL;
 	}
 	s->badge = *b;
 	s->present = true;
+	s->counted = false;
+	s->arrived_ms = now;
 	s->absent_since_ms = 0;
 	return s;
 }
@@ -327,16 +345,6 @@ static bool is_confirmed_member(const struct tm_engine *e, const struct tm_badge
 	return e->confirming && in_set(e->confirmed, e->n_confirmed, b);
 }
 
-/* The waiting badge left the reader after less than min_dwell: it was
- * passing by, not tapped, and must not become anyone's partner. */
-static bool pending_was_passing_by(const struct tm_engine *e)
-{
-	const struct tm_engine_seen *s = find_seen_const(e, &e->pending_tap.badge);
-
-	return e->cfg.min_dwell_ms > 0 && s && !s->present &&
-	       s->absent_since_ms - e->pending_tap.at_ms < e->cfg.min_dwell_ms;
-}
-
 static void open_window(struct tm_engine *e, const struct tm_tap *tap, int64_t now)
 {
 	struct tm_action *a;
@@ -376,14 +384,9 @@ static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 		add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
 		return;
 	}
-	if (e->pending && pending_was_passing_by(e)) {
-		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
-		add_tap(a, &e->pending_tap, TM_TAP_CANCELLED, "seen only in passing");
-		e->pending = false;
-	}
 	if (e->pending) {
 		struct tm_tap pair[2] = { e->pending_tap, tap };
-		int64_t delay = now - e->pending_tap.at_ms;
+		int64_t delay = tap.at_ms - e->pending_tap.at_ms;
 
 		e->pending = false;
 		suspect[0] = '\0';
@@ -415,12 +418,56 @@ static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, in
 	record_meeting(e, group, n_group, now, NULL);
 }
 
+static void make_taps(struct tm_engine *e, struct tm_tap *arrivals, size_t n, int64_t now)
+{
+	if (n == 1)
+		one_arrival(e, arrivals[0], now);
+	else if (n > 1)
+		group_arrival(e, arrivals, n, now);
+}
+
+/* Badges on the reader for min_dwell become taps, together if they come of
+ * age at the same moment; badges that left sooner, and stayed away past the
+ * flicker allowance, were passing by. */
+static void settle_arrivals(struct tm_engine *e, int64_t now)
+{
+	struct tm_tap arrivals[TM_MAX_BADGES_AT_ONCE];
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_seen; i++) {
+		struct tm_engine_seen *s = &e->seen[i];
+
+		if (s->counted || !s->present || now - s->arrived_ms < e->cfg.min_dwell_ms ||
+		    n == TM_MAX_BADGES_AT_ONCE)
+			continue;
+		s->counted = true;
+		arrivals[n] = new_tap(e, &s->badge, s->arrived_ms);
+		n++;
+	}
+	make_taps(e, arrivals, n, now);
+	for (size_t i = 0; i < e->n_seen; i++) {
+		struct tm_engine_seen *s = &e->seen[i];
+		struct tm_tap t;
+		struct tm_action *a;
+		char why[96];
+
+		if (s->counted || s->present || now - s->absent_since_ms < e->cfg.rearm_ms)
+			continue;
+		s->counted = true;
+		t = new_tap(e, &s->badge, s->arrived_ms);
+		snprintf(why, sizeof(why), "on the reader only %lld ms: passing by, not a tap",
+			 (long long)(s->absent_since_ms - s->arrived_ms));
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
+		add_tap(a, &t, TM_TAP_CANCELLED, why);
+	}
+}
+
 void tm_engine_badges(struct tm_engine *e, int64_t now, const struct tm_badge *present,
 		      size_t n_present)
 {
-	struct tm_tap arrivals[TM_MAX_BADGES_AT_ONCE];
+	struct tm_tap untracked[TM_MAX_BADGES_AT_ONCE];
 	struct tm_badge unique[TM_MAX_BADGES_AT_ONCE];
-	size_t n_arrivals = 0, n_unique = 0;
+	size_t n_untracked = 0, n_unique = 0;
 
 	tm_engine_tick(e, now);
 
@@ -442,31 +489,35 @@ void tm_engine_badges(struct tm_engine *e, int64_t now, const struct tm_badge *p
 		if (s && s->present)
 			continue;
 		if (s && now - s->absent_since_ms < e->cfg.rearm_ms) {
-			/* Back within the re-arm time: the same tap, flickering. */
+			/* Back within the re-arm time: the same presence, flickering. */
 			s->present = true;
 			continue;
 		}
 		if (s) {
 			s->present = true;
+			s->counted = false;
+			s->arrived_ms = now;
 			s->absent_since_ms = 0;
 		} else {
-			add_seen(e, &unique[i], now);
+			s = add_seen(e, &unique[i], now);
 		}
 		reason = tm_badge_reject_reason(&unique[i]);
 		if (reason) {
+			/* Not a badge at all: said at once, however briefly seen. */
 			struct tm_tap t = new_tap(e, &unique[i], now);
 			struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_REJECTED);
 
 			add_tap(a, &t, TM_TAP_REJECTED, reason);
+			if (s)
+				s->counted = true;
 			continue;
 		}
-		arrivals[n_arrivals++] = new_tap(e, &unique[i], now);
+		if (!s) /* more badges than the table holds: no dwell to wait for */
+			untracked[n_untracked++] = new_tap(e, &unique[i], now);
 	}
-
-	if (n_arrivals == 1)
-		one_arrival(e, arrivals[0], now);
-	else if (n_arrivals > 1)
-		group_arrival(e, arrivals, n_arrivals, now);
+	if (n_untracked > 0)
+		make_taps(e, untracked, n_untracked, now);
+	settle_arrivals(e, now);
 }
 
 static size_t present_badges(const struct tm_engine *e, struct tm_badge *out)

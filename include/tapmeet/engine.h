@@ -36,9 +36,10 @@ struct tm_engine_config {
 	/* A sequential meeting whose partner came later than this after the
 	 * first tap is stored as suspect. 0: never. */
 	int64_t suspect_delay_ms;
-	/* A lone badge that leaves within this of arriving was passing by (a
-	 * lanyard swinging past, the next station's field): its tap is
-	 * cancelled instead of waiting for a partner. 0: off. */
+	/* A badge counts as tapped once it has been on the reader this long; one
+	 * that leaves sooner was passing by (a lanyard swinging past, the edge of
+	 * the next station's field) and is logged as cancelled, never paired.
+	 * 0: a badge counts the moment it is seen. */
 	int64_t min_dwell_ms;
 };
 
@@ -90,6 +91,10 @@ struct tm_action {
 struct tm_engine_seen {
 	struct tm_badge badge;
 	bool present;
+	/* This presence has been decided: a tap, a rejection, or passing by.
+	 * Until then the badge has not been on the reader for min_dwell. */
+	bool counted;
+	int64_t arrived_ms; /* when this presence began; flicker within rearm continues it */
 	int64_t absent_since_ms;
 };
 
