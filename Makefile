@@ -136,7 +136,7 @@ $(EMU_BIN): $(EMU_SRC) $(wildcard tests/pn532emu/*.h)
 check: deps-quiet
 	tests/check.sh
 
-build-tests: $(UNIT_BINS) $(if $(EMU_SRC),$(EMU_BIN))
+build-tests: $(UNIT_BINS) $(if $(EMU_SRC),$(EMU_BIN)) $(BUILD)/bench/crowd
 
 check-unit: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -161,7 +161,13 @@ $(BUILD)/bench/tapbench: $(BUILD)/obj/bench/tapbench.o $(BUILD)/libtapmeet.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: all $(BUILD)/bench/tapbench $(if $(EMU_SRC),$(EMU_BIN))
+# The crowd simulator: the engine against simulated people (docs/crowd.md).
+$(BUILD)/bench/crowd: $(BUILD)/obj/bench/crowd.o $(BUILD)/libtapmeet.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: all $(BUILD)/bench/tapbench $(BUILD)/bench/crowd $(if $(EMU_SRC),$(EMU_BIN))
 	BUILD=$(BUILD) bench/run.sh
 
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
