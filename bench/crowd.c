@@ -465,7 +465,7 @@ static const struct pace PACES[] = {
 #define WALKUP_SIGMA 0.5
 #define REACTION_MEDIAN_MS 400.0
 #define REACTION_SIGMA 0.5
-#define HOLD_MEDIAN_MS 800.0
+#define HOLD_MEDIAN_MS 800 /* --hold */
 #define HOLD_SIGMA 0.5
 #define HOLD_MIN_MS 150
 #define PARTNER_MEDIAN_MS 800.0
@@ -496,6 +496,7 @@ struct options {
 	double p_early;    /* < 0: the pace's */
 	enum taught taught;
 	int64_t poll_ms; /* 0: the engine sees every change at once */
+	int64_t hold_ms; /* median time a badge is held on the reader */
 	bool goal, why, trace;
 };
 
@@ -513,6 +514,7 @@ enum kind {
 	K_PASSBY,
 	K_NEIGHBOUR,
 	K_SERIAL, /* a member's tap refused: it met someone else within after_meeting */
+	K_SHORT,  /* a member's tap taken for a passer-by (held less than min_dwell) */
 	K_COUNT
 };
 
@@ -520,11 +522,11 @@ static const char *const KIND_NAME[K_COUNT] = {
 	[K_NORMAL] = "other",         [K_EARLY] = "next-pair-early", [K_IMPATIENT] = "impatient",
 	[K_RETRY] = "retry",          [K_FLICKER] = "flicker",       [K_RETAP] = "re-tap",
 	[K_WALKAWAY] = "walkaway",    [K_PASSBY] = "passer-by",      [K_NEIGHBOUR] = "neighbour",
-	[K_SERIAL] = "serial",
+	[K_SERIAL] = "serial",        [K_SHORT] = "short-hold",
 };
 /* Order of the --why columns. */
 static const enum kind WHY_ORDER[] = { K_WALKAWAY, K_RETAP, K_PASSBY, K_NEIGHBOUR, K_FLICKER,
-				       K_SERIAL, K_EARLY, K_IMPATIENT, K_RETRY, K_NORMAL };
+				       K_SERIAL, K_SHORT, K_EARLY, K_IMPATIENT, K_RETRY, K_NORMAL };
 #define N_WHY (sizeof(WHY_ORDER) / sizeof(WHY_ORDER[0]))
 
 struct score {
@@ -817,7 +819,7 @@ static void trace(struct sim *s, int st, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static const char *who(struct sim *s, int32_t person)
+static const char *pname(struct sim *s, int32_t person)
 {
 	static char buf[4][24];
 	static int n;
@@ -853,8 +855,8 @@ static void start_turn(struct sim *s, struct pair *p, enum kind kind)
 		return;
 	p->started = true;
 	p->start_kind = kind;
-	trace(s, p->station, "pair %zu (%s %s) starts its turn%s%s", (size_t)(p - s->pairs), who(s, p->a),
-	      who(s, p->b), kind == K_EARLY ? " early, the LEDs not ready" : "",
+	trace(s, p->station, "pair %zu (%s %s) starts its turn%s%s", (size_t)(p - s->pairs), pname(s, p->a),
+	      pname(s, p->b), kind == K_EARLY ? " early, the LEDs not ready" : "",
 	      kind == K_IMPATIENT ? " out of patience with 'waiting'" : "");
 	x->next_start = p->pos + 1;
 	push_simple(s, EV_ATTEMPT, s->now + rnd_lognormal_ms(&p->rng, s->pace->walkup_ms, WALKUP_SIGMA),
@@ -869,16 +871,19 @@ static void evaluate(struct sim *s, struct pair *p)
 	if (p->started || !p->arrived)
 		return;
 	/* Someone still busy with an earlier pair (a group recording its
-	 * pairs one by one) comes when that one is over. */
+	 * pairs one by one) comes when that one is over and the badge is back
+	 * in hand; and nobody taps while the previous pair's badges are on
+	 * the reader. */
 	for (int i = 0; i < 2; i++)
-		if (p->before[i] >= 0 && !s->pairs[p->before[i]].done)
+		if (p->before[i] >= 0 && !(s->pairs[p->before[i]].done && s->pairs[p->before[i]].badges_left))
 			return;
 	pred = pred_of(s, p);
+	if (pred && !pred->badges_left)
+		return;
 	if (p->early) {
 		/* Right behind: they go as soon as the reader is free of the
 		 * previous pair's badges, whatever the LEDs say. */
-		if (!pred || pred->badges_left || pred->done)
-			start_turn(s, p, looks_ready(s, p->station) ? K_NORMAL : K_EARLY);
+		start_turn(s, p, looks_ready(s, p->station) ? K_NORMAL : K_EARLY);
 		return;
 	}
 	if (pred && !pred->done)
@@ -966,9 +971,9 @@ static void place(struct sim *s, struct pair *p, int st, int32_t person, int64_t
 	}
 }
 
-static int64_t hold_ms(struct pair *p)
+static int64_t hold_ms(struct sim *s, struct pair *p)
 {
-	int64_t h = rnd_lognormal_ms(&p->rng, HOLD_MEDIAN_MS, HOLD_SIGMA);
+	int64_t h = rnd_lognormal_ms(&p->rng, (double)s->o->hold_ms, HOLD_SIGMA);
 
 	return h < HOLD_MIN_MS ? HOLD_MIN_MS : h;
 }
@@ -1008,12 +1013,12 @@ static void attempt(struct sim *s, struct pair *p)
 	      : together			      ? "both badges together"
 						      : "one after the other");
 	if (p->walkaway && p->attempts == 1) {
-		end = t0 + hold_ms(p);
+		end = t0 + hold_ms(s, p);
 		p->outstanding = 1;
 		place(s, p, st, p->a, t0, end, K_WALKAWAY, true, true);
 	} else if (together) {
 		int64_t t1 = t0 + rnd_uniform_ms(&p->rng, 0, TOGETHER_SPREAD_MS);
-		int64_t lift = t1 + hold_ms(p);
+		int64_t lift = t1 + hold_ms(s, p);
 		int64_t off_a = lift + rnd_uniform_ms(&p->rng, 0, LIFT_SPREAD_MS);
 		int64_t off_b = lift + rnd_uniform_ms(&p->rng, 0, LIFT_SPREAD_MS);
 		bool a_first = rnd_chance(&p->rng, 0.5);
@@ -1024,10 +1029,10 @@ static void attempt(struct sim *s, struct pair *p)
 		p->watch_from = t1;
 		end = off_a > off_b ? off_a : off_b;
 	} else {
-		int64_t a_off = t0 + hold_ms(p);
+		int64_t a_off = t0 + hold_ms(s, p);
 		int64_t b_on = a_off + rnd_lognormal_ms(&p->rng, PARTNER_MEDIAN_MS, PARTNER_SIGMA);
 
-		end = b_on + hold_ms(p);
+		end = b_on + hold_ms(s, p);
 		p->outstanding = 2;
 		place(s, p, st, p->a, t0, a_off, kind, true, true);
 		place(s, p, st, p->b, b_on, end, kind, true, true);
@@ -1184,6 +1189,9 @@ static void record_meeting(struct sim *s, int st, const struct tm_action *a)
 
 				cause = attribute(s, kk, oo, &cascade);
 				s->sc.why_false[cause][cascade]++;
+				trace(s, st, "FALSE pair %s %s (%s of pair %d, %s of pair %d): put down to %s%s",
+				      pname(s, who[i]), pname(s, who[j]), KIND_NAME[kk[0]], oo[0],
+				      KIND_NAME[kk[1]], oo[1], KIND_NAME[cause], cascade ? " (cascade)" : "");
 				for (int m = 0; m < 2; m++)
 					if (oo[m] >= 0 && s->pairs[oo[m]].cause < 0)
 						s->pairs[oo[m]].cause = (int)cause;
@@ -1191,25 +1199,34 @@ static void record_meeting(struct sim *s, int st, const struct tm_action *a)
 		}
 }
 
-/* A tap of a pair's own member, refused because the member met someone else
- * within after_meeting: the pair was disrupted by its member's last meeting. */
+/* A pair's own tap that the engine refused: because its member met someone
+ * else within after_meeting ("serial": a group recording its pairs one after
+ * another), or because it was held too briefly and taken for a passer-by
+ * ("short-hold"). The pair is marked as disrupted by that, for --why. */
 static void refused_taps(struct sim *s, int st, const struct tm_action *a)
 {
 	for (size_t i = 0; i < a->n_taps; i++) {
 		const struct tm_tap *t = &a->taps[i];
 		int32_t p = map_get(&s->uid_map, uid_key(&t->badge)), owner;
-		enum kind kind;
+		struct pair *o;
+		enum kind kind, why;
 
-		if (t->outcome != TM_TAP_DUPLICATE || p < 0 || s->cfg.after_meeting_ms <= 0 ||
-		    s->st[st].met_at[p] == INT64_MIN ||
-		    s->now - s->st[st].met_at[p] >= s->cfg.after_meeting_ms)
+		if (p < 0)
+			continue;
+		if (t->outcome == TM_TAP_DUPLICATE && s->cfg.after_meeting_ms > 0 &&
+		    s->st[st].met_at[p] != INT64_MIN &&
+		    t->at_ms - T0 - s->st[st].met_at[p] < s->cfg.after_meeting_ms)
+			why = K_SERIAL;
+		else if (t->outcome == TM_TAP_CANCELLED && a->pattern == TM_PATTERN_NONE)
+			why = K_SHORT;
+		else
 			continue;
 		find_arrival(s, st, p, t->at_ms - T0, &kind, &owner);
-		if (owner >= 0 && kind != K_RETAP && s->pairs[owner].cause < 0 &&
-		    (s->pairs[owner].a == p || s->pairs[owner].b == p) &&
-		    map_get(&s->pair_map, pair_key(s->pairs[owner].a, s->pairs[owner].b)) == owner &&
-		    !s->sc.recorded_flag[owner])
-			s->pairs[owner].cause = K_SERIAL;
+		if (owner < 0 || kind == K_RETAP || kind == K_PASSBY || kind == K_NEIGHBOUR)
+			continue;
+		o = &s->pairs[owner];
+		if (o->cause < 0 && (o->a == p || o->b == p) && !s->sc.recorded_flag[owner])
+			o->cause = (int)why;
 	}
 }
 
@@ -1235,7 +1252,7 @@ static void drain(struct sim *s, int st)
 				int32_t p = map_get(&s->uid_map, uid_key(&a.taps[i].badge));
 
 				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s:%s",
-							p >= 0 ? who(s, p) : "?",
+							p >= 0 ? pname(s, p) : "?",
 							tm_tap_outcome_name(a.taps[i].outcome));
 			}
 			trace(s, st, "engine: %s%s%s%s", a.type == TM_ACTION_MEETING ? "MEETING" : "taps",
@@ -1302,12 +1319,12 @@ static void poll_reader(struct sim *s, int st)
 				if (a[k].at < a[oldest].at)
 					oldest = k;
 			a[oldest] = (struct arrival){ s->now, x->cause_pair[p], x->cause_kind[p] };
-			trace(s, st, "reader: %s arrives (%s)", who(s, p), KIND_NAME[x->cause_kind[p]]);
+			trace(s, st, "reader: %s arrives (%s)", pname(s, p), KIND_NAME[x->cause_kind[p]]);
 		}
 	}
 	for (size_t i = 0; i < x->n_reported; i++)
 		if (!in_list(x->present, x->n_present, x->reported[i]))
-			trace(s, st, "reader: %s leaves", who(s, x->reported[i]));
+			trace(s, st, "reader: %s leaves", pname(s, x->reported[i]));
 	memcpy(x->reported, x->present, x->n_present * sizeof(x->present[0]));
 	x->n_reported = x->n_present;
 	tm_engine_badges(x->e, T0 + s->now, set, x->n_present);
@@ -1396,7 +1413,8 @@ static void handle(struct sim *s, const struct event *ev)
 			pair_done(s, p); /* A goes; B never came */
 		if (p->retry_pending)
 			schedule_retry(s, p);
-		station_eval(s, p->station);
+		for (int i = 0; i < s->n_st; i++)
+			station_eval(s, i);
 		break;
 	case EV_FEEDBACK: {
 		struct station *x = &s->st[ev->station];
@@ -1426,8 +1444,8 @@ static void handle(struct sim *s, const struct event *ev)
 	case EV_RETAP: {
 		int32_t m = rnd_chance(&p->rng, 0.5) ? p->a : p->b;
 
-		trace(s, p->station, "pair %zu: %s taps again to make sure", (size_t)(p - s->pairs), who(s, m));
-		place(s, p, p->station, m, s->now, s->now + hold_ms(p), K_RETAP, false, true);
+		trace(s, p->station, "pair %zu: %s taps again to make sure", (size_t)(p - s->pairs), pname(s, m));
+		place(s, p, p->station, m, s->now, s->now + hold_ms(s, p), K_RETAP, false, true);
 		break;
 	}
 	}
@@ -1588,8 +1606,11 @@ static void sim_finish(struct sim *s)
 	for (size_t k = 0; k < s->n_pairs; k++) {
 		const struct pair *p = &s->pairs[k];
 
-		if (!p->walkaway && !s->sc.recorded_flag[k])
+		if (!p->walkaway && !s->sc.recorded_flag[k]) {
 			s->sc.why_lost[p->cause >= 0 ? p->cause : K_NORMAL]++;
+			trace(s, p->station, "LOST pair %zu (%s %s): put down to %s", k, pname(s, p->a),
+			      pname(s, p->b), KIND_NAME[p->cause >= 0 ? p->cause : K_NORMAL]);
+		}
 	}
 	for (int i = 0; i < s->n_st; i++) {
 		tm_engine_free(s->st[i].e);
@@ -1751,11 +1772,12 @@ static int score_files(const char *truth_path, const char *meetings_path)
 	struct score sc;
 	char line[4096];
 	FILE *f;
+	int rc = 2;
 
 	memset(&sc, 0, sizeof(sc));
 	if (!(f = fopen(truth_path, "re"))) {
 		fprintf(stderr, "crowd: %s: %s\n", truth_path, strerror(errno));
-		return 2;
+		goto out;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char what[32], a[64], b[64];
@@ -1770,8 +1792,7 @@ static int score_files(const char *truth_path, const char *meetings_path)
 		    (pb = score_person(&uids, b, &n_persons)) < 0 || pa == pb) {
 			fprintf(stderr, "crowd: %s:%zu: expected 'pair UID UID' or 'abandoned UID UID'\n",
 				truth_path, lineno);
-			fclose(f);
-			return 2;
+			goto out;
 		}
 		if (map_get(&pairs, pair_key(pa, pb)) >= 0)
 			continue; /* listed twice: one intended meeting */
@@ -1790,11 +1811,11 @@ static int score_files(const char *truth_path, const char *meetings_path)
 	sc.recorded_flag = xcalloc(sc.intended, sizeof(*sc.recorded_flag));
 	if (!(f = fopen(meetings_path, "re"))) {
 		fprintf(stderr, "crowd: %s: %s\n", meetings_path, strerror(errno));
-		return 2;
+		goto out;
 	}
 	lineno = 0;
 	while (fgets(line, sizeof(line), f)) {
-		int32_t who[64];
+		int32_t who_[64];
 		size_t n = 0;
 		bool suspect;
 		char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save);
@@ -1805,8 +1826,7 @@ static int score_files(const char *truth_path, const char *meetings_path)
 		if (strcmp(tok, "meeting") != 0 && strcmp(tok, "suspect") != 0) {
 			fprintf(stderr, "crowd: %s:%zu: expected 'meeting UID...' or 'suspect UID...'\n",
 				meetings_path, lineno);
-			fclose(f);
-			return 2;
+			goto out;
 		}
 		suspect = strcmp(tok, "suspect") == 0;
 		while ((tok = strtok_r(NULL, " \t\r\n", &save)) && n < 64) {
@@ -1814,22 +1834,20 @@ static int score_files(const char *truth_path, const char *meetings_path)
 
 			if (p < 0) {
 				fprintf(stderr, "crowd: %s:%zu: '%s' is not a UID\n", meetings_path, lineno, tok);
-				fclose(f);
-				return 2;
+				goto out;
 			}
-			who[n++] = p;
+			who_[n++] = p;
 		}
 		sc.meetings++;
 		if (suspect)
 			sc.suspect_meetings++;
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = i + 1; j < n; j++) {
-				int32_t k = who[i] == who[j] ? -1 : map_get(&pairs, pair_key(who[i], who[j]));
+				int32_t k = who_[i] == who_[j] ? -1 : map_get(&pairs, pair_key(who_[i], who_[j]));
 
 				score_pair(&sc, k, k >= 0 && completed[k], suspect);
 			}
 	}
-	fclose(f);
 	printf("pairs=%zu\nabandoned=%zu\nmeetings=%zu\nsuspect_meetings=%zu\n", sc.completed,
 	       sc.abandoned, sc.meetings, sc.suspect_meetings);
 	printf("recorded_pairs=%zu\ntrue_pairs=%zu\nfalse_pairs=%zu\nclean_false_pairs=%zu\n",
@@ -1840,11 +1858,15 @@ static int score_files(const char *truth_path, const char *meetings_path)
 	       pct(sc.clean_true, sc.clean), pct(sc.true_suspect, sc.true_rec));
 	printf("false_per_1000=%.2f\nlost_per_1000=%.2f\n", per_1000(sc.false_rec, sc.intended),
 	       per_1000(sc.completed - sc.recalled, sc.intended));
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
 	free(sc.recorded_flag);
 	free(completed);
 	map_free(&uids);
 	map_free(&pairs);
-	return 0;
+	return rc;
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -1879,6 +1901,7 @@ static void usage(FILE *out)
 "                       0.2 when sequential taps are taught)\n"
 "  --early P            start without waiting for the LEDs (default by pace)\n"
 "  --retry P            try again after no 'saved' (default 0.8)\n"
+"  --hold MS            median time a badge is held on the reader (default %d)\n"
 "  --poll MS            the reader lists the badges every MS while none is there\n"
 "                       (tapmeetd's poll_interval, default %d), every %d ms while any\n"
 "                       is; 0: the engine sees every change at once\n"
@@ -1892,7 +1915,7 @@ static void usage(FILE *out)
 "  --record FILE        the meetings the engine recorded, as --score reads them\n"
 "  --score TRUTH MEETINGS  read 'meeting UID...' / 'suspect UID...' lines and print\n"
 "                       recall, precision, clean_precision, false, lost as key=value\n",
-		GENERATED_PEOPLE, IDLE_POLL_MS, PRESENT_POLL_MS);
+		GENERATED_PEOPLE, HOLD_MEDIAN_MS, IDLE_POLL_MS, PRESENT_POLL_MS);
 }
 
 static bool parse_prob(const char *arg, double *out)
@@ -1957,7 +1980,8 @@ int main(int argc, char **argv)
 	enum {
 		O_RULES = 256, O_PACE, O_MEETINGS, O_SEED, O_STATIONS, O_DATA, O_TAUGHT, O_WALK,
 		O_RETAP, O_FLICKER, O_PASSBY, O_NEIGHBOUR, O_TOGETHER, O_EARLY, O_RETRY, O_WHY,
-		O_GOAL, O_TIMELINE, O_TRUTH, O_SCORE, O_PRINT, O_HELP, O_POLL, O_TRACE, O_RECORD
+		O_GOAL, O_TIMELINE, O_TRUTH, O_SCORE, O_PRINT, O_HELP, O_POLL, O_TRACE, O_RECORD,
+		O_HOLD
 	};
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, O_RULES },
@@ -1985,13 +2009,14 @@ int main(int argc, char **argv)
 		{ "poll", required_argument, NULL, O_POLL },
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ "record", required_argument, NULL, O_RECORD },
+		{ "hold", required_argument, NULL, O_HOLD },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options o = {
 		.rules = "all", .pace = "all", .meetings = 10000, .seed = 1, .stations = 1,
 		.p_retap = 0.1, .p_walk = 0.05, .p_flicker = 0.05, .p_passby = 0.02,
 		.p_neighbour = 0.02, .p_retry = 0.8, .p_together = -1, .p_early = -1,
-		.taught = TAUGHT_TOGETHER, .poll_ms = IDLE_POLL_MS,
+		.taught = TAUGHT_TOGETHER, .poll_ms = IDLE_POLL_MS, .hold_ms = HOLD_MEDIAN_MS,
 	};
 	const char *score_truth = NULL, *print_rules = NULL;
 	char *data_buf = NULL;
@@ -2050,6 +2075,13 @@ int main(int argc, char **argv)
 		case O_RETRY: prob = &o.p_retry; break;
 		case O_WHY: o.why = true; break;
 		case O_TRACE: o.trace = true; break;
+		case O_HOLD:
+			o.hold_ms = strtol(optarg, &end, 10);
+			if (end == optarg || *end || o.hold_ms < 150 || o.hold_ms > 10000) {
+				fprintf(stderr, "crowd: --hold wants 150..10000 (ms)\n");
+				return 1;
+			}
+			break;
 		case O_POLL:
 			o.poll_ms = strtol(optarg, &end, 10);
 			if (end == optarg || *end || o.poll_ms < 0 || o.poll_ms > 5000) {
@@ -2127,11 +2159,11 @@ int main(int argc, char **argv)
 	rc = load_tij(o.data, &w);
 	printf("# crowd: the pairing engine (libtapmeet) driven by simulated people in virtual time\n");
 	if (rc == 0) {
-		printf("# meetings: %ld intended, from the SFHH contact log %s: %zu pairs whose first\n"
-		       "#   contact lasted >= 60 s, in order of its end",
+		printf("# meetings: %ld intended, from the SFHH contact log\n#   %s:\n"
+		       "#   %zu pairs whose first contact lasted >= 60 s, in order of its end",
 		       o.meetings, o.data, w.n);
 		if ((size_t)o.meetings > w.n)
-			printf("; cycled %zu times, person ids offset per cycle\n"
+			printf("; the list used %zu times over, person ids offset per pass\n"
 			       "#   (new people: every pair distinct)",
 			       ((size_t)o.meetings + w.n - 1) / w.n);
 		printf("\n");
@@ -2144,7 +2176,7 @@ int main(int argc, char **argv)
 		printf("# meetings: %ld intended, distinct random pairs of %d people", o.meetings,
 		       GENERATED_PEOPLE);
 		if ((size_t)o.meetings > w.n)
-			printf("; cycled, person ids offset per cycle");
+			printf("; the list used over again, person ids offset per pass");
 		printf("\n");
 	}
 	printf("# people: walkaway %.3f, re-tap %.3f, flicker %.3f, passer-by %.3f, neighbour %.3f%s,\n"
@@ -2157,6 +2189,12 @@ int main(int argc, char **argv)
 		printf("#   together %.3f for every rule set\n", o.p_together);
 	if (o.p_early >= 0)
 		printf("#   early %.3f at every pace\n", o.p_early);
+	printf("#   hold median %lld ms; ", (long long)o.hold_ms);
+	if (o.poll_ms)
+		printf("the reader lists the badges every %lld ms while none is there, every %d ms while any is\n",
+		       (long long)o.poll_ms, PRESENT_POLL_MS);
+	else
+		printf("the engine sees every change at once (--poll 0)\n");
 	printf("# seed %llu, %d station%s\n# rule sets:\n", (unsigned long long)o.seed, o.stations,
 	       o.stations > 1 ? "s side by side, pairs split between them" : "");
 	cells = xcalloc(N_RULE_SETS * N_PACES, sizeof(*cells));

@@ -1,11 +1,11 @@
 #!/bin/bash
 # make bench: figures, never pass/fail. Each section says what it measures
-# and how. BENCH_ONLY=taps,rss,libnfc,cli,slowstore picks sections.
+# and how. BENCH_ONLY=taps,rss,libnfc,cli,slowstore,crowd picks sections.
 set -euo pipefail
 BUILD=$(cd "${BUILD:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=$(cd "$HERE/../.." && pwd)/shared/data/sociopatterns-sfhh/tij_SFHH.dat
-ONLY=${BENCH_ONLY:-taps,rss,libnfc,cli,slowstore}
+ONLY=${BENCH_ONLY:-taps,rss,libnfc,cli,slowstore,crowd}
 TMP=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$TMP"' EXIT
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -91,6 +91,18 @@ fi
 if want slowstore; then
 	echo "== the event loop's delay while the database is locked or slow (LED steps, watchdog) =="
 	bash "$HERE/slow_store.sh" "$BUILD"
+	echo
+fi
+
+if want crowd && [ -x "$BUILD/bench/crowd" ]; then
+	echo "== pairing rules against a simulated crowd: how many intended meetings each rule set records, and how many false ones (bench/crowd, docs/crowd.md) =="
+	data=()
+	[ -f "$SHARED" ] && data=(--data "$SHARED")
+	"$BUILD/bench/crowd" --rules all --pace all --meetings 10000 --seed 1 "${data[@]}"
+	echo
+	echo "two stations side by side (--stations 2), rush:"
+	"$BUILD/bench/crowd" --rules all --pace rush --stations 2 --meetings 10000 --seed 1 "${data[@]}" |
+		sed -n '/^rules /,$p'
 	echo
 fi
 
