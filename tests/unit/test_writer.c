@@ -1,7 +1,7 @@
 /* The writer thread on a real SQLite file: commits in order, reports a
  * locked database and its recovery, keeps a first tap's row through any
- * number of other taps, switches stations in order, and hands back what it
- * could not write when stopped. */
+ * number of other taps and pairs (with the engine's own refs too), switches
+ * stations in order, and hands back what it could not write when stopped. */
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "tapmeet/clock.h"
+#include "tapmeet/engine.h"
 #include "tapmeet/log.h"
 #include "tapmeet/store.h"
 #include "writer.h"
@@ -170,6 +171,209 @@ static void a_pending_tap_keeps_its_row_through_many_taps(void **state)
 	assert_int_equal(query(f, "SELECT count(*) FROM taps"), 42);
 }
 
+static struct write_req *pair_meeting(uint64_t ref_a, const char *uid_a, uint64_t ref_b,
+				      const char *uid_b)
+{
+	struct write_req *r = calloc(1, sizeof(*r));
+	const char *uids[2] = { uid_a, uid_b };
+	uint64_t refs[2] = { ref_a, ref_b };
+
+	assert_non_null(r);
+	r->type = WRITE_MEETING;
+	r->n_taps = 2;
+	for (int i = 0; i < 2; i++) {
+		r->taps[i].ref = refs[i];
+		snprintf(r->taps[i].row.uid, sizeof(r->taps[i].row.uid), "%s", uids[i]);
+		r->taps[i].row.outcome = TM_TAP_PAIRED;
+		tm_stamp_at(&r->taps[i].row.stamp, tm_mono_ms());
+	}
+	tm_stamp_at(&r->stamp, tm_mono_ms());
+	return r;
+}
+
+/* Reads every notice for `n` submitted writes; returns the row id the
+ * writer gave each ref, by ref (ids[ref], up to max_ref). */
+static void collect(struct fixture *f, int n, char (*ids)[TM_ID_SIZE], uint64_t max_ref)
+{
+	for (int i = 0; i < n; i++) {
+		struct writer_notice nt = next(f);
+
+		assert_int_equal(nt.type, NOTICE_COMMITTED);
+		for (size_t k = 0; k < nt.req->n_taps; k++) {
+			const struct write_tap *t = &nt.req->taps[k];
+
+			assert_true(t->ref <= max_ref);
+			if (ids[t->ref][0]) /* an update: the same row */
+				assert_string_equal(t->row.id, ids[t->ref]);
+			else
+				memcpy(ids[t->ref], t->row.id, TM_ID_SIZE);
+		}
+		free(nt.req);
+	}
+}
+
+/* A first tap waits while 16 rejected badges and 8 pairs (a pending tap
+ * and its meeting each) go by: 40 refs, more than a fixed 16-entry map
+ * would hold, 9 of them pending at some point. Its partner then comes:
+ * every tap has one row, and the first is paired, not left pending. */
+static void a_pending_tap_keeps_its_row_past_sixteen_refs_and_eight_pairs(void **state)
+{
+	struct fixture *f = *state;
+	char ids[64][TM_ID_SIZE];
+	char uid[16], uid2[16];
+	uint64_t ref = 1;
+	int submitted = 0;
+
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(writer_submit(f->w, taps(ref++, "04A1B2C3", TM_TAP_PENDING)), 0);
+	submitted++;
+	for (int i = 0; i < 16; i++) {
+		snprintf(uid, sizeof(uid), "08%06X", i);
+		assert_int_equal(writer_submit(f->w, taps(ref++, uid, TM_TAP_REJECTED)), 0);
+		submitted++;
+	}
+	for (int k = 0; k < 8; k++) {
+		uint64_t first = ref++, second = ref++;
+
+		snprintf(uid, sizeof(uid), "041000%02X", k);
+		snprintf(uid2, sizeof(uid2), "042000%02X", k);
+		assert_int_equal(writer_submit(f->w, taps(first, uid, TM_TAP_PENDING)), 0);
+		assert_int_equal(writer_submit(f->w, pair_meeting(first, uid, second, uid2)), 0);
+		submitted += 2;
+	}
+	assert_int_equal(writer_submit(f->w, pair_meeting(1, "04A1B2C3", ref, "04D5E6F7")), 0);
+	submitted++;
+	collect(f, submitted, ids, ref);
+
+	assert_int_equal(query(f, "SELECT count(*) FROM taps"), 1 + 16 + 16 + 1);
+	assert_int_equal(query(f, "SELECT count(*) FROM (SELECT uid FROM taps GROUP BY uid"
+				  " HAVING count(*) <> 1)"),
+			 0);
+	assert_int_equal(query(f, "SELECT count(*) FROM taps WHERE outcome = 'pending'"), 0);
+	assert_int_equal(query(f, "SELECT count(*) FROM taps WHERE outcome = 'paired'"), 18);
+	assert_int_equal(query(f, "SELECT count(*) FROM taps WHERE outcome = 'rejected'"), 16);
+	assert_int_equal(query(f, "SELECT count(*) FROM meetings"), 9);
+	/* The first tap's own row, now paired in the last meeting with its partner. */
+	assert_string_equal(ids[1], "hall-a:1");
+	assert_int_equal(query(f, "SELECT count(*) FROM taps a JOIN taps b"
+				  " ON a.meeting_id = b.meeting_id"
+				  " WHERE a.id = 'hall-a:1' AND a.uid = '04A1B2C3'"
+				  " AND a.outcome = 'paired' AND b.uid = '04D5E6F7'"
+				  " AND b.outcome = 'paired'"),
+			 1);
+	for (uint64_t r = 1; r <= ref; r++)
+		assert_true(ids[r][0] != '\0');
+	/* One row per ref: 34 refs, 34 distinct ids. */
+	for (uint64_t r = 1; r <= ref; r++)
+		for (uint64_t q = 1; q < r; q++)
+			assert_string_not_equal(ids[r], ids[q]);
+}
+
+/* The same story with the refs the engine gives: its actions turned into
+ * writes as the station does. */
+static struct write_req *from_action(const struct tm_action *a)
+{
+	struct write_req *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->type = a->type == TM_ACTION_MEETING ? WRITE_MEETING : WRITE_TAPS;
+	r->pattern = a->pattern;
+	r->n_taps = a->n_taps;
+	for (size_t i = 0; i < a->n_taps; i++) {
+		const struct tm_tap *t = &a->taps[i];
+		struct write_tap *w = &r->taps[i];
+
+		w->ref = t->ref;
+		tm_badge_uid_hex(&t->badge, w->row.uid);
+		w->row.kind = t->badge.kind;
+		w->row.outcome = t->outcome;
+		snprintf(w->row.reason, sizeof(w->row.reason), "%s", t->reason);
+		tm_stamp_at(&w->row.stamp, t->at_ms);
+	}
+	if (r->type == WRITE_MEETING) {
+		tm_stamp_at(&r->stamp, a->at_ms);
+		snprintf(r->suspect, sizeof(r->suspect), "%s", a->suspect);
+	}
+	return r;
+}
+
+static int submit_actions(struct fixture *f, struct tm_engine *e)
+{
+	struct tm_action a;
+	int n = 0;
+
+	while (tm_engine_pop(e, &a)) {
+		assert_int_equal(writer_submit(f->w, from_action(&a)), 0);
+		n++;
+	}
+	return n;
+}
+
+static void engine_refs_keep_the_first_tap_row_through_the_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_engine_config cfg;
+	struct tm_engine e;
+	struct tm_badge first, partner, b[2];
+	char ids[64][TM_ID_SIZE], uid[16];
+	int64_t now = tm_mono_ms();
+	int submitted = 0;
+
+	memset(ids, 0, sizeof(ids));
+	tm_engine_config_defaults(&cfg);
+	cfg.window_ms = 60000; /* the first tap waits through it all */
+	tm_engine_init(&e, &cfg);
+	assert_int_equal(tm_badge_parse_uid(&first, "04A1B2C3"), 0);
+	assert_int_equal(tm_badge_parse_uid(&partner, "04D5E6F7"), 0);
+
+	tm_engine_present(&e, now, &first);
+	tm_engine_removed(&e, now + 200, &first);
+	submitted += submit_actions(f, &e);
+	for (int i = 0; i < 16; i++) {
+		now += 500;
+		snprintf(uid, sizeof(uid), "08%06X", i);
+		assert_int_equal(tm_badge_parse_uid(&b[0], uid), 0);
+		tm_engine_present(&e, now, &b[0]);
+		tm_engine_removed(&e, now + 100, &b[0]);
+		submitted += submit_actions(f, &e);
+	}
+	/* Eight pairs held together: meetings of their own, the first tap
+	 * keeps waiting. */
+	for (int k = 0; k < 8; k++) {
+		now += 1000;
+		snprintf(uid, sizeof(uid), "041000%02X", k);
+		assert_int_equal(tm_badge_parse_uid(&b[0], uid), 0);
+		snprintf(uid, sizeof(uid), "042000%02X", k);
+		assert_int_equal(tm_badge_parse_uid(&b[1], uid), 0);
+		tm_engine_badges(&e, now, b, 2);
+		tm_engine_badges(&e, now + 300, NULL, 0);
+		submitted += submit_actions(f, &e);
+	}
+	assert_true(e.pending);
+	now += 1000;
+	tm_engine_present(&e, now, &partner);
+	tm_engine_removed(&e, now + 200, &partner);
+	submitted += submit_actions(f, &e);
+	assert_int_equal(submitted, 1 + 16 + 8 + 1);
+	assert_true(e.next_ref - 1 < 64);
+	collect(f, submitted, ids, e.next_ref - 1);
+	tm_engine_free(&e);
+
+	assert_int_equal(query(f, "SELECT count(*) FROM taps"), 34);
+	assert_int_equal(query(f, "SELECT count(*) FROM (SELECT uid FROM taps GROUP BY uid"
+				  " HAVING count(*) <> 1)"),
+			 0);
+	assert_int_equal(query(f, "SELECT count(*) FROM taps WHERE outcome = 'pending'"), 0);
+	assert_int_equal(query(f, "SELECT count(*) FROM taps WHERE outcome = 'rejected'"), 16);
+	assert_int_equal(query(f, "SELECT count(*) FROM meetings"), 9);
+	assert_int_equal(query(f, "SELECT count(*) FROM taps a JOIN taps b"
+				  " ON a.meeting_id = b.meeting_id"
+				  " WHERE a.id = 'hall-a:1' AND a.uid = '04A1B2C3'"
+				  " AND a.outcome = 'paired' AND b.uid = '04D5E6F7'"
+				  " AND b.outcome = 'paired'"),
+			 1);
+}
+
 static void a_locked_database_is_reported_then_recovers(void **state)
 {
 	struct fixture *f = *state;
@@ -251,6 +455,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(commits_in_order_with_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_pending_tap_keeps_its_row_through_many_taps, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			a_pending_tap_keeps_its_row_past_sixteen_refs_and_eight_pairs, setup, teardown),
+		cmocka_unit_test_setup_teardown(engine_refs_keep_the_first_tap_row_through_the_writer,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(a_locked_database_is_reported_then_recovers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(stations_switch_in_order, setup, teardown),
