@@ -194,17 +194,43 @@ static int64_t window_end(const struct tm_engine *e)
 
 static void settle_arrivals(struct tm_engine *e, int64_t now);
 
+static void expire_window(struct tm_engine *e, int64_t now)
+{
+	struct tm_action *a;
+
+	if (!e->pending || now < window_end(e))
+		return;
+	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
+	add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED,
+		e->cfg.sequential ? "no partner within the window"
+				  : "no partner's badge on the reader with it");
+	e->pending = false;
+}
+
+/* When the first badge waiting on the reader came of age (min_dwell), or
+ * TM_NEVER if none has by now. */
+static int64_t first_matured(const struct tm_engine *e, int64_t now)
+{
+	int64_t first = TM_NEVER;
+
+	for (size_t i = 0; i < e->n_seen; i++) {
+		const struct tm_engine_seen *s = &e->seen[i];
+		int64_t at = s->arrived_ms + e->cfg.min_dwell_ms;
+
+		if (!s->counted && s->present && at <= now && at < first)
+			first = at;
+	}
+	return first;
+}
+
 void tm_engine_tick(struct tm_engine *e, int64_t now)
 {
+	/* In the order they happened: a window that closed before a badge came
+	 * of age (a late timer, a reload that shortened it) closes first. */
+	if (e->pending && window_end(e) <= first_matured(e, now))
+		expire_window(e, now);
 	settle_arrivals(e, now);
-	if (e->pending && now >= window_end(e)) {
-		struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
-
-		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED,
-			e->cfg.sequential ? "no partner within the window"
-					  : "no partner's badge on the reader with it");
-		e->pending = false;
-	}
+	expire_window(e, now);
 	if (e->confirming && now >= e->confirm_until_ms)
 		e->confirming = false;
 	forget_old_pairs(e, now);
@@ -345,6 +371,13 @@ static bool is_confirmed_member(const struct tm_engine *e, const struct tm_badge
 	return e->confirming && in_set(e->confirmed, e->n_confirmed, b);
 }
 
+static bool badge_present(const struct tm_engine *e, const struct tm_badge *b)
+{
+	const struct tm_engine_seen *s = find_seen_const(e, b);
+
+	return s && s->present;
+}
+
 static void open_window(struct tm_engine *e, const struct tm_tap *tap, int64_t now)
 {
 	struct tm_action *a;
@@ -390,7 +423,9 @@ static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 
 		e->pending = false;
 		suspect[0] = '\0';
-		if (e->cfg.suspect_delay_ms > 0 && delay > e->cfg.suspect_delay_ms)
+		/* Two badges seen on the reader together are not in doubt. */
+		if (e->cfg.suspect_delay_ms > 0 && delay > e->cfg.suspect_delay_ms &&
+		    !badge_present(e, &e->pending_tap.badge))
 			snprintf(suspect, sizeof(suspect), "partner tapped %lld.%llds after the first",
 				 (long long)(delay / 1000), (long long)(delay % 1000 / 100));
 		record_meeting(e, pair, 2, now, suspect[0] ? suspect : NULL);
@@ -566,6 +601,19 @@ void tm_engine_abandon(struct tm_engine *e, int64_t now)
 {
 	struct tm_action *a;
 
+	/* Badges on the reader for less than min_dwell are not taps yet, but
+	 * they were presented: the log says so rather than forgetting them. */
+	for (size_t i = 0; i < e->n_seen; i++) {
+		struct tm_engine_seen *s = &e->seen[i];
+		struct tm_tap t;
+
+		if (s->counted)
+			continue;
+		s->counted = true;
+		t = new_tap(e, &s->badge, s->arrived_ms);
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
+		add_tap(a, &t, TM_TAP_CANCELLED, "station stopped before it counted as a tap");
+	}
 	if (!e->pending)
 		return;
 	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);

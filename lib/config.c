@@ -478,6 +478,11 @@ static int check_whole(struct parse_state *st)
 		/* A short window with the default hurry: hurry for its last quarter. */
 		cfg->pairing.hurry_ms = cfg->pairing.window_ms / 4;
 	}
+	if (cfg->pairing.min_dwell_ms >= cfg->pairing.window_ms) {
+		fail(st, "[pairing] min_dwell (%lldms) must be shorter than window (%lldms): no badge could wait for a partner",
+		     (long long)cfg->pairing.min_dwell_ms, (long long)cfg->pairing.window_ms);
+		return -EINVAL;
+	}
 	if (cfg->pairing.hurry_ms >= cfg->pairing.window_ms) {
 		fail(st, "[pairing] hurry (%lldms) must be shorter than window (%lldms)",
 		     (long long)cfg->pairing.hurry_ms, (long long)cfg->pairing.window_ms);
