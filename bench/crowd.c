@@ -336,6 +336,7 @@ struct rule_set {
 	int64_t window, repeat_guard, rearm, confirm, hurry;
 	int sequential; /* 1, 0 or KEEP */
 	int64_t after_meeting, suspect_delay, min_dwell;
+	int suspect_sequential; /* 1, 0 or KEEP */
 };
 
 /* Every named set states every field, so that a change of the shipped
@@ -344,21 +345,29 @@ static const struct rule_set RULE_SETS[] = {
 	/* name            what                                                         taught
 	 *                 window repeat rearm confirm hurry  seq after  suspect dwell */
 	{ "v1", "the original rules", TAUGHT_SEQUENTIAL,
-	  8000, 60000, 1000, 2000, 2000, 1, 0, 0, 0 },
+	  8000, 60000, 1000, 2000, 2000, 1, 0, 0, 0, 0 },
 	{ "retap", "v1 + a badge that met within 60 s, tapped alone, is a re-tap", TAUGHT_SEQUENTIAL,
-	  8000, 60000, 1000, 2000, 2000, 1, 60000, 0, 0 },
+	  8000, 60000, 1000, 2000, 2000, 1, 60000, 0, 0, 0 },
 	{ "retap-short", "retap + a 5 s window", TAUGHT_SEQUENTIAL,
-	  5000, 60000, 1000, 2000, 2000, 1, 60000, 0, 0 },
+	  5000, 60000, 1000, 2000, 2000, 1, 60000, 0, 0, 0 },
 	{ "retap-dwell", "retap-short + a lone badge gone within 250 ms was passing by", TAUGHT_SEQUENTIAL,
-	  5000, 60000, 1000, 2000, 2000, 1, 60000, 0, 250 },
+	  5000, 60000, 1000, 2000, 2000, 1, 60000, 0, 250, 0 },
 	{ "suspect", "retap-dwell + a partner later than 4 s makes a suspect meeting", TAUGHT_SEQUENTIAL,
-	  5000, 60000, 1000, 2000, 2000, 1, 60000, 4000, 250 },
+	  5000, 60000, 1000, 2000, 2000, 1, 60000, 4000, 250, 0 },
 	{ "together", "only badges on the reader together meet; taught: hold both", TAUGHT_TOGETHER,
-	  8000, 60000, 1000, 2000, 2000, 0, 60000, 0, 0 },
+	  8000, 60000, 1000, 2000, 2000, 0, 60000, 0, 0, 0 },
 	{ "together-seq", "hold both taught; sequential taps a fallback, later than 3 s suspect",
-	  TAUGHT_TOGETHER, 5000, 60000, 1000, 2000, 2000, 1, 60000, 3000, 250 },
+	  TAUGHT_TOGETHER, 5000, 60000, 1000, 2000, 2000, 1, 60000, 3000, 250, 0 },
+	{ "hold-only", "together + a badge counts after 250 ms on the reader", TAUGHT_TOGETHER,
+	  8000, 60000, 1000, 2000, 2000, 0, 60000, 0, 250, 0 },
+	{ "hold-seq", "hold both taught; taps one after the other still meet, as suspect",
+	  TAUGHT_TOGETHER, 8000, 60000, 1000, 2000, 2000, 1, 60000, 0, 250, 1 },
+	{ "hold-only-a10", "hold-only, a badge counts as just met for 10 s", TAUGHT_TOGETHER,
+	  8000, 60000, 1000, 2000, 2000, 0, 10000, 0, 250, 0 },
+	{ "hold-seq-a10", "hold-seq, a badge counts as just met for 10 s",
+	  TAUGHT_TOGETHER, 8000, 60000, 1000, 2000, 2000, 1, 10000, 0, 250, 1 },
 	{ "default", "tm_engine_config_defaults() as built", TAUGHT_FROM_DEFAULTS,
-	  KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP },
+	  KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP },
 };
 #define N_RULE_SETS (sizeof(RULE_SETS) / sizeof(RULE_SETS[0]))
 
@@ -392,6 +401,8 @@ static void build_config(const struct rule_set *rs, enum taught fallback,
 #undef SET
 	if (rs->sequential != KEEP)
 		cfg->sequential = rs->sequential;
+	if (rs->suspect_sequential != KEEP)
+		cfg->suspect_sequential = rs->suspect_sequential;
 	/* As lib/config.c does for a short window with the default hurry. */
 	if (cfg->hurry_ms >= cfg->window_ms)
 		cfg->hurry_ms = cfg->window_ms / 4;

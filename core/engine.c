@@ -8,6 +8,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Two badges put down "together" by one pair land this far apart at most;
+ * a badge that met a moment ago pairs only with one that close. */
+#define TM_TOGETHER_SPREAD_MS 500
+
+static bool in_set(const struct tm_badge *set, size_t n, const struct tm_badge *b);
+
+/* A re-tap lands next to the next pair's badge as easily as a second
+ * meeting is held together: the simulator cannot tell them apart either. */
+#define JUST_MET "one of them met someone else a moment before"
+
 void tm_engine_config_defaults(struct tm_engine_config *cfg)
 {
 	cfg->window_ms = 8000;
@@ -15,10 +25,12 @@ void tm_engine_config_defaults(struct tm_engine_config *cfg)
 	cfg->rearm_ms = 1000;
 	cfg->confirm_ms = 2000;
 	cfg->hurry_ms = 2000;
-	cfg->sequential = true;
-	cfg->after_meeting_ms = 0;
+	/* Chosen on the crowd simulator: docs/pairing.md. */
+	cfg->sequential = false;
+	cfg->after_meeting_ms = 10000;
 	cfg->suspect_delay_ms = 0;
-	cfg->min_dwell_ms = 0;
+	cfg->suspect_sequential = false;
+	cfg->min_dwell_ms = 250;
 }
 
 const char *tm_tap_outcome_name(enum tm_tap_outcome outcome)
@@ -176,18 +188,39 @@ static const struct tm_engine_seen *find_seen_const(const struct tm_engine *e,
 	return NULL;
 }
 
+/* A badge lifted and put back within this is the same badge held on the
+ * reader (it slipped out of the field): for "on the reader together". */
+#define TM_ON_READER_GRACE_MS 300
+
+static int64_t on_reader_grace(const struct tm_engine *e)
+{
+	return e->cfg.rearm_ms < TM_ON_READER_GRACE_MS ? e->cfg.rearm_ms : TM_ON_READER_GRACE_MS;
+}
+
+/* The waiting tap can pair only with a badge on the reader at the same
+ * time: sequential pairing is off, or it is a re-tap just after a meeting. */
+static bool pending_together_only(const struct tm_engine *e)
+{
+	return !e->cfg.sequential || e->pending_retap;
+}
+
+/* The waiting badge is on the reader, or left it less than the grace ago. */
+static bool pending_on_reader(const struct tm_engine *e, int64_t now)
+{
+	const struct tm_engine_seen *s = find_seen_const(e, &e->pending_tap.badge);
+
+	return s && (s->present || now - s->absent_since_ms < on_reader_grace(e));
+}
+
 static int64_t window_end(const struct tm_engine *e)
 {
 	int64_t end = e->pending_tap.at_ms + e->cfg.window_ms;
 
-	if (!e->cfg.sequential) {
-		/* Without sequential pairing the partner must come while the
-		 * first badge is on the reader; leaving it for less than the
-		 * re-arm time is the same tap flickering, so that is the grace. */
+	if (pending_together_only(e)) {
 		const struct tm_engine_seen *s = find_seen_const(e, &e->pending_tap.badge);
 
-		if (s && !s->present && s->absent_since_ms + e->cfg.rearm_ms < end)
-			end = s->absent_since_ms + e->cfg.rearm_ms;
+		if (s && !s->present && s->absent_since_ms + on_reader_grace(e) < end)
+			end = s->absent_since_ms + on_reader_grace(e);
 	}
 	return end;
 }
@@ -200,10 +233,16 @@ static void expire_window(struct tm_engine *e, int64_t now)
 
 	if (!e->pending || now < window_end(e))
 		return;
-	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
-	add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED,
-		e->cfg.sequential ? "no partner within the window"
-				  : "no partner's badge on the reader with it");
+	if (e->pending_retap) {
+		/* "Already met" was shown when it arrived. */
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
+		add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+	} else {
+		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
+		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED,
+			e->cfg.sequential ? "no partner within the window"
+					  : "no partner's badge on the reader with it");
+	}
 	e->pending = false;
 }
 
@@ -265,7 +304,8 @@ int64_t tm_engine_next_deadline(const struct tm_engine *e, int64_t now)
 
 enum tm_pattern tm_engine_base_pattern(const struct tm_engine *e, int64_t now)
 {
-	if (!e->pending)
+	/* A re-tap held on the reader invites nobody to tap after it. */
+	if (!e->pending || e->pending_retap)
 		return TM_PATTERN_READY;
 	if (now >= window_end(e) - e->cfg.hurry_ms)
 		return TM_PATTERN_WAITING_HURRY;
@@ -307,6 +347,7 @@ static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badg
 	s->badge = *b;
 	s->present = true;
 	s->counted = false;
+	s->done = false;
 	s->arrived_ms = now;
 	s->absent_since_ms = 0;
 	return s;
@@ -341,6 +382,26 @@ static void start_confirming(struct tm_engine *e, const struct tm_tap *taps, siz
 		e->confirmed[e->n_confirmed++] = taps[i].badge;
 }
 
+/* A badge on the reader that is neither in this meeting nor settled: two
+ * pairs at the reader at once, or someone's re-tap lying there. Which badge
+ * belongs to whom is then a guess. */
+static bool another_badge_on_reader(const struct tm_engine *e, const struct tm_tap *taps, size_t n,
+				    int64_t now)
+{
+	for (size_t i = 0; i < e->n_seen; i++) {
+		const struct tm_engine_seen *s = &e->seen[i];
+		bool member = false;
+
+		for (size_t j = 0; j < n; j++)
+			member |= tm_badge_same(&s->badge, &taps[j].badge);
+		/* A badge that met a moment ago is a re-tap, and counts later. */
+		if (s->present && !s->done && !member && !badge_met_recently(e, &s->badge, now) &&
+		    !(e->confirming && in_set(e->confirmed, e->n_confirmed, &s->badge)))
+			return true;
+	}
+	return false;
+}
+
 static void record_meeting(struct tm_engine *e, const struct tm_tap *taps, size_t n, int64_t now,
 			   const char *suspect)
 {
@@ -352,9 +413,15 @@ static void record_meeting(struct tm_engine *e, const struct tm_tap *taps, size_
 			add_tap(a, &taps[i], TM_TAP_DUPLICATE, "met again within the repeat guard");
 		return;
 	}
+	if (!suspect && another_badge_on_reader(e, taps, n, now))
+		suspect = "another badge was on the reader";
 	a = push_action(e, TM_ACTION_MEETING, now, TM_PATTERN_SAVED);
 	if (suspect)
 		snprintf(a->suspect, sizeof(a->suspect), "%s", suspect);
+	for (size_t i = 0; i < e->n_seen; i++)
+		for (size_t j = 0; j < n; j++)
+			if (tm_badge_same(&e->seen[i].badge, &taps[j].badge))
+				e->seen[i].done = true;
 	for (size_t i = 0; i < n; i++)
 		add_tap(a, &taps[i], TM_TAP_PAIRED, NULL);
 	for (size_t i = 0; i < n; i++) {
@@ -371,11 +438,13 @@ static bool is_confirmed_member(const struct tm_engine *e, const struct tm_badge
 	return e->confirming && in_set(e->confirmed, e->n_confirmed, b);
 }
 
-static bool badge_present(const struct tm_engine *e, const struct tm_badge *b)
+/* A re-tap waiting for a badge put down with it gets none. */
+static void settle_retap(struct tm_engine *e, int64_t now)
 {
-	const struct tm_engine_seen *s = find_seen_const(e, b);
+	struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
 
-	return s && s->present;
+	add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+	e->pending = false;
 }
 
 static void open_window(struct tm_engine *e, const struct tm_tap *tap, int64_t now)
@@ -384,6 +453,7 @@ static void open_window(struct tm_engine *e, const struct tm_tap *tap, int64_t n
 
 	e->confirming = false;
 	e->pending = true;
+	e->pending_retap = false;
 	e->pending_tap = *tap;
 	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_WAITING);
 	add_tap(a, tap, TM_TAP_PENDING, NULL);
@@ -401,31 +471,57 @@ static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 		e->pending = false;
 		return;
 	}
-	if (is_confirmed_member(e, &tap.badge)) {
-		/* The meeting was saved a moment ago: a member lifting and
-		 * re-placing a badge must not open a window nobody expects. */
+	if (is_confirmed_member(e, &tap.badge) || badge_met_recently(e, &tap.badge, now)) {
+		/* Most often someone making sure after "saved". Pairing it with
+		 * a badge tapped before (the next pair's first) would start a
+		 * cascade of wrong meetings, so it pairs only with a badge put
+		 * on the reader together with it: someone meeting again at once
+		 * holds both badges together. */
+		if (e->pending && pending_on_reader(e, now) &&
+		    tap.at_ms - e->pending_tap.at_ms <= TM_TOGETHER_SPREAD_MS) {
+			struct tm_tap pair[2] = { e->pending_tap, tap };
+
+			e->pending = false;
+			record_meeting(e, pair, 2, now, JUST_MET);
+			return;
+		}
+		if (e->pending && !e->pending_retap) {
+			a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_ALREADY_MET);
+			add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+			return;
+		}
+		if (e->pending)
+			settle_retap(e, now);
+		e->confirming = false;
+		e->pending = true;
+		e->pending_retap = true;
+		e->pending_tap = tap;
 		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_ALREADY_MET);
-		add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped again while its meeting was confirmed");
+		add_tap(a, &tap, TM_TAP_PENDING, NULL);
 		return;
 	}
-	if (badge_met_recently(e, &tap.badge, now)) {
-		/* Someone making sure after "saved". Pairing it with whoever is
-		 * waiting (the next pair's first badge) would start a cascade of
-		 * wrong meetings; a second meeting this soon is made with both
-		 * badges held together. */
-		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_ALREADY_MET);
-		add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
-		return;
+	if (e->pending && e->pending_retap) {
+		if (pending_on_reader(e, now) &&
+		    tap.at_ms - e->pending_tap.at_ms <= TM_TOGETHER_SPREAD_MS) {
+			struct tm_tap pair[2] = { e->pending_tap, tap };
+
+			e->pending = false;
+			record_meeting(e, pair, 2, now, JUST_MET);
+			return;
+		}
+		settle_retap(e, now);
 	}
 	if (e->pending) {
 		struct tm_tap pair[2] = { e->pending_tap, tap };
 		int64_t delay = tap.at_ms - e->pending_tap.at_ms;
+		bool one_after_other = !pending_on_reader(e, now);
 
 		e->pending = false;
 		suspect[0] = '\0';
 		/* Two badges seen on the reader together are not in doubt. */
-		if (e->cfg.suspect_delay_ms > 0 && delay > e->cfg.suspect_delay_ms &&
-		    !badge_present(e, &e->pending_tap.badge))
+		if (one_after_other && e->cfg.suspect_sequential)
+			snprintf(suspect, sizeof(suspect), "tapped one after the other, not together");
+		else if (one_after_other && e->cfg.suspect_delay_ms > 0 && delay > e->cfg.suspect_delay_ms)
 			snprintf(suspect, sizeof(suspect), "partner tapped %lld.%llds after the first",
 				 (long long)(delay / 1000), (long long)(delay % 1000 / 100));
 		record_meeting(e, pair, 2, now, suspect[0] ? suspect : NULL);
@@ -531,6 +627,7 @@ void tm_engine_badges(struct tm_engine *e, int64_t now, const struct tm_badge *p
 		if (s) {
 			s->present = true;
 			s->counted = false;
+			s->done = false;
 			s->arrived_ms = now;
 			s->absent_since_ms = 0;
 		} else {
@@ -544,7 +641,7 @@ void tm_engine_badges(struct tm_engine *e, int64_t now, const struct tm_badge *p
 
 			add_tap(a, &t, TM_TAP_REJECTED, reason);
 			if (s)
-				s->counted = true;
+				s->counted = s->done = true;
 			continue;
 		}
 		if (!s) /* more badges than the table holds: no dwell to wait for */

@@ -30,12 +30,17 @@ struct tm_engine_config {
 	 * on the reader at the same time do; a lone badge is told to come back
 	 * with its partner's. */
 	bool sequential;
-	/* A badge that was in a meeting this recently, tapped alone, is a re-tap
-	 * ("already met"): it neither opens a window nor joins one. 0: off. */
+	/* A badge that was in a meeting this recently (or is in the one being
+	 * confirmed) is taken for a re-tap ("already met"): it pairs only with
+	 * a badge on the reader at the same time, never with one tapped before
+	 * or after it. 0: only during the confirmation. */
 	int64_t after_meeting_ms;
 	/* A sequential meeting whose partner came later than this after the
 	 * first tap is stored as suspect. 0: never. */
 	int64_t suspect_delay_ms;
+	/* Every sequential meeting (the first badge gone from the reader when
+	 * the second came) is stored as suspect. */
+	bool suspect_sequential;
 	/* A badge counts as tapped once it has been on the reader this long; one
 	 * that leaves sooner was passing by (a lanyard swinging past, the edge of
 	 * the next station's field) and is logged as cancelled, never paired.
@@ -94,6 +99,10 @@ struct tm_engine_seen {
 	/* This presence has been decided: a tap, a rejection, or passing by.
 	 * Until then the badge has not been on the reader for min_dwell. */
 	bool counted;
+	/* This presence is settled: its tap is in a meeting, or it cannot be
+	 * anyone's partner (rejected). Other badges on the reader make a
+	 * meeting suspect. */
+	bool done;
 	int64_t arrived_ms; /* when this presence began; flicker within rearm continues it */
 	int64_t absent_since_ms;
 };
@@ -103,6 +112,7 @@ struct tm_engine {
 	uint64_t next_ref;
 
 	bool pending;
+	bool pending_retap; /* the waiting badge met just before: together only */
 	struct tm_tap pending_tap;
 
 	/* The meeting being confirmed, so that its members tapping again are
