@@ -1,4 +1,9 @@
-/* The pairing engine, driven by a fake clock: every transition in docs/pairing.md. */
+/* The pairing engine, driven by a fake clock: every transition in docs/pairing.md.
+ *
+ * Most tests run the sequential rules (sequential = true, no after_meeting,
+ * no min_dwell): the state machine with every branch reachable. The shipped
+ * defaults (badges held together) have their own tests at the end, and
+ * test_engine_rules.c checks each rule at its limits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +29,21 @@ static struct tm_badge badge(const char *hex)
 }
 
 static int setup(void **state)
+{
+	static struct fixture f;
+	struct tm_engine_config cfg;
+
+	tm_engine_config_defaults(&cfg);
+	cfg.sequential = true;
+	cfg.after_meeting_ms = 0;
+	cfg.min_dwell_ms = 0;
+	tm_engine_init(&f.e, &cfg);
+	f.now = 1000000;
+	*state = &f;
+	return 0;
+}
+
+static int setup_defaults(void **state)
 {
 	static struct fixture f;
 	struct tm_engine_config cfg;
@@ -311,8 +331,14 @@ static void member_retap_during_confirmation_is_duplicate(void **state)
 	pop(f);
 	f->now += 1000; /* re-armed, still inside the 2 s confirmation */
 	tap(f, "04000001");
+	/* "Already met" at once; it would pair only with a badge put down
+	 * together with it, and none comes. */
 	a = pop(f);
 	assert_int_equal(a.type, TM_ACTION_TAPS);
+	assert_int_equal(a.pattern, TM_PATTERN_ALREADY_MET);
+	assert_int_equal(tm_engine_base_pattern(&f->e, f->now), TM_PATTERN_READY);
+	advance(f, 300);
+	a = pop(f);
 	assert_tap(&a.taps[0], "04000001", TM_TAP_DUPLICATE);
 	assert_int_equal(tm_engine_base_pattern(&f->e, f->now), TM_PATTERN_READY);
 }
@@ -374,7 +400,7 @@ static void reconfigure_keeps_pending_tap(void **state)
 
 	tap(f, "04000001");
 	pop(f);
-	tm_engine_config_defaults(&cfg);
+	cfg = f->e.cfg;
 	cfg.window_ms = 20000;
 	tm_engine_reconfigure(&f->e, &cfg);
 	advance(f, 15000);
@@ -431,6 +457,127 @@ static void undrained_queue_counts_drops(void **state)
 	assert_int_equal(f->e.dropped_actions, 5);
 }
 
+/* --- the shipped defaults: both badges held on the reader together ------ */
+
+static void put(struct fixture *f, const char *hex)
+{
+	struct tm_badge b = badge(hex);
+
+	tm_engine_present(&f->e, f->now, &b);
+}
+
+static void lift(struct fixture *f, const char *hex)
+{
+	struct tm_badge b = badge(hex);
+
+	tm_engine_removed(&f->e, f->now, &b);
+}
+
+static void defaults_are_the_documented_ones(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(f->e.cfg.sequential);
+	assert_int_equal(f->e.cfg.after_meeting_ms, 10000);
+	assert_int_equal(f->e.cfg.min_dwell_ms, 250);
+	assert_int_equal(f->e.cfg.window_ms, 8000);
+	assert_int_equal(f->e.cfg.rearm_ms, 1000);
+}
+
+static void defaults_badges_held_together_meet_after_the_dwell(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_action a;
+
+	put(f, "04A1B2C3D4E5F6");
+	f->now += 200;
+	put(f, "04010203040506");
+	advance(f, 49); /* the first has lain 249 ms: nothing yet */
+	assert_no_action(f);
+	advance(f, 1); /* 250 ms: the first counts and waits */
+	a = pop(f);
+	assert_int_equal(a.pattern, TM_PATTERN_WAITING);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_PENDING);
+	advance(f, 200); /* the second's 250 ms */
+	a = pop(f);
+	assert_int_equal(a.type, TM_ACTION_MEETING);
+	assert_int_equal(a.n_taps, 2);
+	assert_string_equal(a.suspect, "");
+	assert_no_action(f);
+}
+
+static void defaults_one_after_the_other_is_no_meeting(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_action a;
+
+	put(f, "04A1B2C3D4E5F6");
+	advance(f, 600);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_PENDING);
+	lift(f, "04A1B2C3D4E5F6");
+	advance(f, 300); /* off the reader past the grace */
+	a = pop(f);
+	assert_int_equal(a.pattern, TM_PATTERN_TIMED_OUT);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_UNPAIRED);
+	assert_string_equal(a.taps[0].reason, "no partner's badge on the reader with it");
+	put(f, "04010203040506");
+	advance(f, 250);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04010203040506", TM_TAP_PENDING);
+	assert_no_action(f);
+}
+
+static void defaults_retap_after_saved_waits_for_nobody(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_action a;
+
+	put(f, "04A1B2C3D4E5F6");
+	put(f, "04010203040506");
+	advance(f, 250);
+	a = pop(f);
+	assert_int_equal(a.type, TM_ACTION_MEETING);
+	lift(f, "04A1B2C3D4E5F6");
+	lift(f, "04010203040506");
+	advance(f, 3000);
+	/* One of them makes sure, alone: "already met", and the LEDs stay ready. */
+	put(f, "04A1B2C3D4E5F6");
+	advance(f, 250);
+	a = pop(f);
+	assert_int_equal(a.pattern, TM_PATTERN_ALREADY_MET);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_PENDING);
+	assert_int_equal(tm_engine_base_pattern(&f->e, f->now), TM_PATTERN_READY);
+	/* The next pair's first badge, a second later, is not its partner. */
+	advance(f, 1000);
+	put(f, "04111111111111");
+	advance(f, 250);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_DUPLICATE);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04111111111111", TM_TAP_PENDING);
+	assert_no_action(f);
+}
+
+static void defaults_passer_by_is_nobody_s_partner(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_action a;
+
+	put(f, "04A1B2C3D4E5F6");
+	advance(f, 250);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_PENDING);
+	put(f, "04999999999999"); /* a lanyard swinging through the field */
+	advance(f, 120);
+	lift(f, "04999999999999");
+	advance(f, 1000);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04999999999999", TM_TAP_CANCELLED);
+	assert_non_null(strstr(a.taps[0].reason, "passing by"));
+	assert_no_action(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +602,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(abandon_logs_pending_as_unpaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(refs_are_unique_and_increasing, setup, teardown),
 		cmocka_unit_test_setup_teardown(undrained_queue_counts_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(defaults_are_the_documented_ones, setup_defaults, teardown),
+		cmocka_unit_test_setup_teardown(defaults_badges_held_together_meet_after_the_dwell,
+						setup_defaults, teardown),
+		cmocka_unit_test_setup_teardown(defaults_one_after_the_other_is_no_meeting, setup_defaults,
+						teardown),
+		cmocka_unit_test_setup_teardown(defaults_retap_after_saved_waits_for_nobody, setup_defaults,
+						teardown),
+		cmocka_unit_test_setup_teardown(defaults_passer_by_is_nobody_s_partner, setup_defaults,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
