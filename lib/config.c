@@ -130,6 +130,7 @@ static const struct key keys[] = {
 	BOOL("pairing", "sequential", pairing.sequential),
 	DUR("pairing", "after_meeting", pairing.after_meeting_ms, 0, 86400000),
 	DUR("pairing", "suspect_delay", pairing.suspect_delay_ms, 0, 600000),
+	BOOL("pairing", "suspect_sequential", pairing.suspect_sequential),
 	DUR("pairing", "min_dwell", pairing.min_dwell_ms, 0, 5000),
 	CHOICE("leds", "driver", leds_driver, "gpiod|sim|none"),
 	BOOL("leds", "required", leds_required),

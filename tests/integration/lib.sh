@@ -57,7 +57,11 @@ sql_is() { # sql_is EXPECTED QUERY
 }
 log_has() { grep -q -- "$1" "$TMP/daemon.err"; }
 
-# write_config [extra INI text]: a sim station in $TMP.
+# write_config [extra INI text]: a sim station in $TMP. Its [pairing] runs
+# the sequential rules (a badge, then its partner's: the sim's `tap`), which
+# reach every state of the engine through the daemon; the shipped defaults
+# (badges held together) are driven end to end by test_crowd_daemon.sh and
+# test_sim_station.sh's last part.
 write_config() {
 	DB="$TMP/t.db"
 	FIFO="$TMP/sim.fifo"
@@ -77,6 +81,9 @@ window = ${WINDOW:-3s}
 repeat_guard = 60s
 rearm = 300ms
 confirm = 500ms
+sequential = true
+after_meeting = 0
+min_dwell = 0
 [leds]
 driver = sim
 color = false

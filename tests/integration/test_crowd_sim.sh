@@ -7,8 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 CROWD=${CROWD:-$BUILD/bench/crowd}
-# Set to 1 once the engine's shipped defaults are chosen: until then the goal
-# is measured and reported but a miss is not counted as a failure.
+# 1: a miss of the project's goal (99.9 % / 99 % at rush) counts as a failure.
 GOAL_REQUIRED=${CROWD_GOAL_REQUIRED:-0}
 
 if [ ! -x "$CROWD" ]; then
@@ -114,12 +113,28 @@ EOF
 	"$CROWD" --print-config "$1" >>"$TMP/crowd.conf" &&
 		"$TAPMEETD" --check-config --config "$TMP/crowd.conf" >/dev/null 2>&1
 }
-for rules in v1 retap-dwell together together-seq default; do
+for rules in v1 retap-dwell together together-seq hold-seq default; do
 	check "--print-config $rules: tapmeetd --check-config accepts it" print_config_ok "$rules"
 done
 
-# --- 3. the goal, for the shipped defaults at rush pace --------------------
-"$CROWD" --goal --meetings 2000 --seed 1 >"$TMP/goal" 2>&1
+# --- 3. the shipped defaults at rush pace ----------------------------------
+# A regression floor under the figures measured when the defaults were chosen
+# (docs/pairing.md: clean precision 99.17 %, recall 93.38 % for this seed and
+# size, with the SFHH data; 99.36 % and 94.81 % with generated pairs): a rule
+# change that makes the record less true fails here.
+"$CROWD" --goal --min-clean 99.0 --min-recall 92.0 --meetings 10000 --seed 1 >"$TMP/floor" 2>&1
+floor_rc=$?
+floor_line=$(grep '^goal (' "$TMP/floor")
+if [ "$floor_rc" -eq 0 ]; then
+	ok "shipped defaults at rush: ${floor_line#goal (default rules, rush): }"
+else
+	not_ok "shipped defaults at rush: ${floor_line#goal (default rules, rush): }"
+	sed 's/^/# /' "$TMP/floor"
+fi
+# The project's goal (99.9 % / 99 %) is not met at rush pace under the
+# simulated behaviour; docs/pairing.md says by how much and why. Reported,
+# and counted only with CROWD_GOAL_REQUIRED=1.
+"$CROWD" --goal --meetings 10000 --seed 1 >"$TMP/goal" 2>&1
 goal_rc=$?
 goal_line=$(grep '^goal (' "$TMP/goal")
 if [ "$goal_rc" -eq 0 ]; then
@@ -128,8 +143,7 @@ elif [ "$GOAL_REQUIRED" = 1 ]; then
 	not_ok "crowd --goal ${goal_line#goal }"
 	sed 's/^/# /' "$TMP/goal"
 else
-	echo "# not counted until the defaults are chosen (CROWD_GOAL_REQUIRED=1 counts it):"
-	echo "# crowd --goal ${goal_line#goal }"
+	echo "# the project's goal, not met (docs/pairing.md): crowd --goal ${goal_line#goal }"
 fi
 
 # --- 4. without the SFHH data ---------------------------------------------

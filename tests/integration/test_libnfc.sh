@@ -131,6 +131,9 @@ path = $2
 window = 8s
 repeat_guard = 60s
 rearm = 1s
+sequential = true
+after_meeting = 0
+min_dwell = 0
 [leds]
 driver = sim
 [log]
