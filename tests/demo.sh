@@ -24,10 +24,12 @@ cat <<TXT
   tapmeet demo station — the lights below are the station's LEDs.
   From a second terminal, in $(pwd):
 
-    echo "tap 04A1B2C3" > $DEMO/sim.fifo        # first badge: amber blinks
-    echo "tap 04D5E6F7" > $DEMO/sim.fifo        # partner within 8 s: green = saved
-    echo "pair 04000001 04000002" > $DEMO/sim.fifo   # two badges at once
-    echo "tap 08123456" > $DEMO/sim.fifo        # a phone's random UID: rejected
+    echo "present 04A1B2C3 04D5E6F7" > $DEMO/sim.fifo   # both badges on the reader: green = saved
+    echo "remove all" > $DEMO/sim.fifo                  # lift them
+    echo "present 04000001" > $DEMO/sim.fifo            # one badge alone: amber, put the other on too
+    echo "present 04000002" > $DEMO/sim.fifo            # ... and it is saved
+    echo "remove all" > $DEMO/sim.fifo
+    echo "tap 08123456" > $DEMO/sim.fifo                # a phone's random UID: rejected
 
     $BUILD/tapmeet --db $DEMO/tapmeet.db meetings
     $BUILD/tapmeet --db $DEMO/tapmeet.db stats

@@ -85,4 +85,35 @@ check "pending tap logged as unpaired at stop" sql_is unpaired "SELECT outcome F
 check "LEDs off at stop" bash -c "tail -1 '$TMP/leds.out' | grep -q 'green=0 amber=0 red=0 buzzer=0'"
 check "database integrity" sql_is ok "PRAGMA integrity_check"
 
+# The shipped [pairing] defaults (docs/pairing.md): badges held on the reader
+# together meet; a badge seen for less than min_dwell (the sim's instant
+# `tap`) was passing by; a badge held alone and lifted meets nobody.
+rm -f "$TMP"/t.db*
+write_config
+sed -i '/^\[pairing\]/,/^min_dwell/d' "$CONF"
+: >"$TMP/daemon.err"
+start_daemon || { not_ok "daemon starts with the pairing defaults"; finish; exit 1; }
+send present 04D00001 04D00002
+check "two badges held together make a meeting (defaults)" \
+	wait_for 10 log_has "badges=04D00001,04D00002"
+send remove all
+sleep 1.2
+send tap 04D00003
+check "a badge seen only in passing is cancelled, not a tap that waits" \
+	wait_for 10 sql_is "cancelled|on the reader only 0 ms: passing by, not a tap" \
+	"SELECT outcome, reason FROM taps WHERE uid = '04D00003'"
+send present 04D00004
+sleep 0.6
+send remove all
+sleep 0.6
+send present 04D00005
+sleep 0.6
+send remove all
+check "badges held one after the other meet nobody (defaults)" \
+	wait_for 10 sql_is "04D00004|unpaired
+04D00005|unpaired" "SELECT uid, outcome FROM taps WHERE uid IN ('04D00004', '04D00005') ORDER BY uid"
+check "one meeting stored with the defaults" sql_is 1 "SELECT count(*) FROM meetings"
+stop_daemon TERM
+check "SIGTERM exits 0 (defaults)" test $? -eq 0
+
 finish

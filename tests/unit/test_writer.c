@@ -322,6 +322,11 @@ static void engine_refs_keep_the_first_tap_row_through_the_writer(void **state)
 	memset(ids, 0, sizeof(ids));
 	tm_engine_config_defaults(&cfg);
 	cfg.window_ms = 60000; /* the first tap waits through it all */
+	/* Taps one after the other, each counted at once: the first tap's
+	 * partner comes 34 refs later. */
+	cfg.sequential = true;
+	cfg.after_meeting_ms = 0;
+	cfg.min_dwell_ms = 0;
 	tm_engine_init(&e, &cfg);
 	assert_int_equal(tm_badge_parse_uid(&first, "04A1B2C3"), 0);
 	assert_int_equal(tm_badge_parse_uid(&partner, "04D5E6F7"), 0);
