@@ -127,7 +127,7 @@ def run_daemon(interval):
     with open(conf, "w") as f:
         f.write("[station]\nid = bench\n[reader]\ndriver = libnfc\ndevice = pn532_uart:%s\n"
                 "poll_interval = %s\n[store]\npath = %s/t.db\n[pairing]\nwindow = 8s\n"
-                "repeat_guard = 60s\nrearm = 1s\n[leds]\ndriver = sim\n[log]\nlevel = notice\n"
+                "repeat_guard = 60s\nrearm = 1s\nsequential = true\nafter_meeting = 0\nmin_dwell = 0\n[leds]\ndriver = sim\n[log]\nlevel = notice\n"
                 % (emu.link, interval, d))
     err = open(os.path.join(d, "d.err"), "w")
     env = dict(os.environ, LIBNFC_AUTO_SCAN="false")

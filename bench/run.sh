@@ -52,6 +52,8 @@ driver = sim
 sim_path = $TMP/rss/sim.fifo
 [store]
 path = $TMP/rss/t.db
+[pairing]
+min_dwell = 0
 [leds]
 driver = sim
 color = false

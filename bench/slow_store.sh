@@ -75,6 +75,11 @@ busy_timeout = 5s
 retry_interval = 1s
 [pairing]
 window = 8s
+# The commit path is measured, not the pairing rules: taps one after the
+# other, each counted the moment the sim reader reports it.
+sequential = true
+after_meeting = 0
+min_dwell = 0
 [leds]
 driver = sim
 color = false

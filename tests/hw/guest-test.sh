@@ -220,7 +220,9 @@ else
 		{
 			printf '[station]\nid = hw-test\n[reader]\ndriver = sim\nsim_path = %s\n' "$FIFO"
 			printf '[store]\npath = /tmp/tapmeet.db\n'
-			printf '[pairing]\nwindow = 8s\nrepeat_guard = 60s\n'
+			# The sim's taps: one after the other, counted at once.
+			printf '[pairing]\nwindow = 8s\nrepeat_guard = 60s\nsequential = true\n'
+			printf 'after_meeting = 0\nmin_dwell = 0\n'
 			printf '[leds]\ndriver = gpiod\nrequired = %s\nchip = %s\nwiring = separate\n' \
 				"$_req" "$_chip"
 			for _l in "$@"; do echo "$_l"; done

@@ -93,7 +93,11 @@ else
 	journal_since | tail -n 20 | diag
 fi
 wait_for 10 test -p /run/tapmeet/sim.fifo
-echo "pair 04A1B2C3 04D5E6F7" >/run/tapmeet/sim.fifo
+# Both badges held on the reader (the shipped rules count a badge after
+# 250 ms on it), then lifted.
+echo "present 04A1B2C3 04D5E6F7" >/run/tapmeet/sim.fifo
+sleep 1
+echo "remove all" >/run/tapmeet/sim.fifo
 has_meeting() { tapmeet meetings 2>/dev/null | grep -q '04A1B2C3, 04D5E6F7'; }
 if wait_for 15 has_meeting; then
 	ok "a pair written to the FIFO is a meeting in tapmeet meetings (as root)"
