@@ -227,6 +227,19 @@ static int64_t window_end(const struct tm_engine *e)
 
 static void settle_arrivals(struct tm_engine *e, int64_t now);
 
+/* How long a badge must lie on the reader before it is decided now. While a
+ * sequential window is open and its badge is off the reader, a new badge
+ * waits 500 ms more, so that a badge put down together with it is seen
+ * first: the two then meet each other instead of one of them the waiting
+ * tap. (With min_dwell 0 every badge counts the moment it is seen.) */
+static int64_t dwell_now(const struct tm_engine *e, int64_t now)
+{
+	bool window_open = e->pending && !e->pending_retap && e->cfg.sequential &&
+			   e->cfg.min_dwell_ms > 0 && !pending_on_reader(e, now);
+
+	return e->cfg.min_dwell_ms + (window_open ? TM_TOGETHER_SPREAD_MS : 0);
+}
+
 static void expire_window(struct tm_engine *e, int64_t now)
 {
 	struct tm_action *a;
@@ -254,7 +267,7 @@ static int64_t first_matured(const struct tm_engine *e, int64_t now)
 
 	for (size_t i = 0; i < e->n_seen; i++) {
 		const struct tm_engine_seen *s = &e->seen[i];
-		int64_t at = s->arrived_ms + e->cfg.min_dwell_ms;
+		int64_t at = s->arrived_ms + dwell_now(e, now);
 
 		if (!s->counted && s->present && at <= now && at < first)
 			first = at;
@@ -294,7 +307,7 @@ int64_t tm_engine_next_deadline(const struct tm_engine *e, int64_t now)
 
 		if (s->counted)
 			continue;
-		due = s->present ? s->arrived_ms + e->cfg.min_dwell_ms
+		due = s->present ? s->arrived_ms + dwell_now(e, now)
 				 : s->absent_since_ms + e->cfg.rearm_ms;
 		if (due < next)
 			next = due;
@@ -564,16 +577,34 @@ static void settle_arrivals(struct tm_engine *e, int64_t now)
 {
 	struct tm_tap arrivals[TM_MAX_BADGES_AT_ONCE];
 	size_t n = 0;
+	int64_t dwell = dwell_now(e, now);
+	bool extended = dwell > e->cfg.min_dwell_ms;
+	int64_t first = TM_NEVER;
 
 	for (size_t i = 0; i < e->n_seen; i++) {
 		struct tm_engine_seen *s = &e->seen[i];
+		/* Lifted after min_dwell while the decision waited: a tap. */
+		bool held = s->present ? now - s->arrived_ms >= dwell
+				       : s->absent_since_ms - s->arrived_ms >= e->cfg.min_dwell_ms;
 
-		if (s->counted || !s->present || now - s->arrived_ms < e->cfg.min_dwell_ms ||
-		    n == TM_MAX_BADGES_AT_ONCE)
+		if (s->counted || !held || n == TM_MAX_BADGES_AT_ONCE)
 			continue;
 		s->counted = true;
 		arrivals[n] = new_tap(e, &s->badge, s->arrived_ms);
 		n++;
+		if (s->arrived_ms < first)
+			first = s->arrived_ms;
+	}
+	/* While a sequential window is open, badges put down together count
+	 * together: the pair holding both is not split by the waiting tap. */
+	for (size_t i = 0; extended && n > 0 && i < e->n_seen; i++) {
+		struct tm_engine_seen *s = &e->seen[i];
+
+		if (s->counted || !s->present || s->arrived_ms - first > TM_TOGETHER_SPREAD_MS ||
+		    n == TM_MAX_BADGES_AT_ONCE)
+			continue;
+		s->counted = true;
+		arrivals[n++] = new_tap(e, &s->badge, s->arrived_ms);
 	}
 	make_taps(e, arrivals, n, now);
 	for (size_t i = 0; i < e->n_seen; i++) {
