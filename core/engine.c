@@ -20,16 +20,16 @@ static bool in_set(const struct tm_badge *set, size_t n, const struct tm_badge *
 
 void tm_engine_config_defaults(struct tm_engine_config *cfg)
 {
-	cfg->window_ms = 8000;
+	cfg->window_ms = 5000;
 	cfg->repeat_guard_ms = 60000;
 	cfg->rearm_ms = 1000;
 	cfg->confirm_ms = 2000;
 	cfg->hurry_ms = 2000;
 	/* Chosen on the crowd simulator: docs/pairing.md. */
-	cfg->sequential = false;
+	cfg->sequential = true;
 	cfg->after_meeting_ms = 10000;
 	cfg->suspect_delay_ms = 0;
-	cfg->suspect_sequential = false;
+	cfg->suspect_sequential = true;
 	cfg->min_dwell_ms = 250;
 }
 
@@ -403,13 +403,21 @@ static bool another_badge_on_reader(const struct tm_engine *e, const struct tm_t
 {
 	for (size_t i = 0; i < e->n_seen; i++) {
 		const struct tm_engine_seen *s = &e->seen[i];
-		bool member = false;
+		bool member = false, close = false, just_met;
 
-		for (size_t j = 0; j < n; j++)
+		for (size_t j = 0; j < n; j++) {
 			member |= tm_badge_same(&s->badge, &taps[j].badge);
-		/* A badge that met a moment ago is a re-tap, and counts later. */
-		if (s->present && !s->done && !member && !badge_met_recently(e, &s->badge, now) &&
-		    !(e->confirming && in_set(e->confirmed, e->n_confirmed, &s->badge)))
+			close |= s->arrived_ms - taps[j].at_ms <= TM_TOGETHER_SPREAD_MS &&
+				 taps[j].at_ms - s->arrived_ms <= TM_TOGETHER_SPREAD_MS;
+		}
+		just_met = badge_met_recently(e, &s->badge, now) ||
+			   (e->confirming && in_set(e->confirmed, e->n_confirmed, &s->badge));
+		/* Put down within 500 ms of one of them, any other badge could
+		 * have been its partner (even one that has just made another
+		 * meeting from the same crowd). Otherwise only a badge still
+		 * waiting counts: a badge left lying after its meeting, or one
+		 * that met a moment ago (most often a re-tap), doubts nothing. */
+		if (s->present && !member && (close || (!s->done && !just_met)))
 			return true;
 	}
 	return false;
@@ -547,10 +555,13 @@ static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, in
 {
 	struct tm_tap group[TM_MAX_BADGES_AT_ONCE];
 	size_t n_group = 0;
+	bool just_met = false;
 
 	/* The pending badge returning with others joins with its own tap, in
 	 * place of the new one: one tap per badge, and never more than fit. */
 	for (size_t i = 0; i < n; i++) {
+		just_met |= is_confirmed_member(e, &taps[i].badge) ||
+			    badge_met_recently(e, &taps[i].badge, now);
 		if (e->pending && tm_badge_same(&e->pending_tap.badge, &taps[i].badge)) {
 			group[n_group++] = e->pending_tap;
 			e->pending = false;
@@ -559,7 +570,11 @@ static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, in
 		}
 	}
 	e->confirming = false;
-	record_meeting(e, group, n_group, now, NULL);
+	/* A re-tap landing in the same instant as someone else's badge looks
+	 * exactly like a second meeting held together; three or more badges
+	 * at once are as often two pairs at the reader as one group. */
+	record_meeting(e, group, n_group, now,
+		       just_met ? JUST_MET : n_group > 2 ? "more than two badges at once" : NULL);
 }
 
 static void make_taps(struct tm_engine *e, struct tm_tap *arrivals, size_t n, int64_t now)
