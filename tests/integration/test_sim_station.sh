@@ -87,7 +87,7 @@ check "database integrity" sql_is ok "PRAGMA integrity_check"
 
 # The shipped [pairing] defaults (docs/pairing.md): badges held on the reader
 # together meet; a badge seen for less than min_dwell (the sim's instant
-# `tap`) was passing by; a badge held alone and lifted meets nobody.
+# `tap`) was passing by; badges held one after the other meet as suspect.
 rm -f "$TMP"/t.db*
 write_config
 sed -i '/^\[pairing\]/,/^min_dwell/d' "$CONF"
@@ -109,10 +109,11 @@ sleep 0.6
 send present 04D00005
 sleep 0.6
 send remove all
-check "badges held one after the other meet nobody (defaults)" \
-	wait_for 10 sql_is "04D00004|unpaired
-04D00005|unpaired" "SELECT uid, outcome FROM taps WHERE uid IN ('04D00004', '04D00005') ORDER BY uid"
-check "one meeting stored with the defaults" sql_is 1 "SELECT count(*) FROM meetings"
+check "badges held one after the other make a suspect meeting (defaults)" \
+	wait_for 10 sql_is "tapped one after the other, not together" \
+	"SELECT m.suspect FROM meetings m JOIN taps t ON t.meeting_id = m.id WHERE t.uid = '04D00005'"
+check "two meetings stored with the defaults, one of them suspect" \
+	sql_is "2|1" "SELECT count(*), count(suspect) FROM meetings"
 stop_daemon TERM
 check "SIGTERM exits 0 (defaults)" test $? -eq 0
 

@@ -23,10 +23,11 @@ static void defaults_are_documented_values(void **state)
 
 	(void)state;
 	tm_config_defaults(&cfg);
-	assert_int_equal(cfg.pairing.window_ms, 8000);
+	assert_int_equal(cfg.pairing.window_ms, 5000);
 	assert_int_equal(cfg.pairing.repeat_guard_ms, 60000);
 	assert_int_equal(cfg.pairing.rearm_ms, 1000);
-	assert_false(cfg.pairing.sequential);
+	assert_true(cfg.pairing.sequential);
+	assert_true(cfg.pairing.suspect_sequential);
 	assert_int_equal(cfg.pairing.after_meeting_ms, 10000);
 	assert_int_equal(cfg.pairing.min_dwell_ms, 250);
 	assert_string_equal(cfg.reader_driver, "libnfc");
@@ -236,14 +237,14 @@ static void pairing_rule_keys(void **state)
 	(void)state;
 	assert_int_equal(load(&cfg,
 			      "[pairing]\nsequential = false\nafter_meeting = 30s\n"
-			      "suspect_delay = 3.5s\nmin_dwell = 250ms\nsuspect_sequential = true\n",
+			      "suspect_delay = 3.5s\nmin_dwell = 300ms\nsuspect_sequential = false\n",
 			      err, sizeof(err)),
 			 0);
 	assert_false(cfg.pairing.sequential);
 	assert_int_equal(cfg.pairing.after_meeting_ms, 30000);
 	assert_int_equal(cfg.pairing.suspect_delay_ms, 3500);
-	assert_int_equal(cfg.pairing.min_dwell_ms, 250);
-	assert_true(cfg.pairing.suspect_sequential);
+	assert_int_equal(cfg.pairing.min_dwell_ms, 300);
+	assert_false(cfg.pairing.suspect_sequential);
 
 	assert_int_equal(load(&cfg, "[pairing]\nmin_dwell = 6s\n", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "test.conf:2:"));

@@ -1,8 +1,8 @@
 /* The pairing engine, driven by a fake clock: every transition in docs/pairing.md.
  *
- * Most tests run the sequential rules (sequential = true, no after_meeting,
- * no min_dwell): the state machine with every branch reachable. The shipped
- * defaults (badges held together) have their own tests at the end, and
+ * Most tests run the bare sequential rules (no after_meeting, no min_dwell,
+ * nothing suspect, an 8 s window): the state machine with every branch
+ * reachable. The shipped defaults have their own tests at the end, and
  * test_engine_rules.c checks each rule at its limits. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,7 +34,9 @@ static int setup(void **state)
 	struct tm_engine_config cfg;
 
 	tm_engine_config_defaults(&cfg);
+	cfg.window_ms = 8000;
 	cfg.sequential = true;
+	cfg.suspect_sequential = false;
 	cfg.after_meeting_ms = 0;
 	cfg.min_dwell_ms = 0;
 	tm_engine_init(&f.e, &cfg);
@@ -477,10 +479,11 @@ static void defaults_are_the_documented_ones(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_false(f->e.cfg.sequential);
+	assert_true(f->e.cfg.sequential);
+	assert_true(f->e.cfg.suspect_sequential);
 	assert_int_equal(f->e.cfg.after_meeting_ms, 10000);
 	assert_int_equal(f->e.cfg.min_dwell_ms, 250);
-	assert_int_equal(f->e.cfg.window_ms, 8000);
+	assert_int_equal(f->e.cfg.window_ms, 5000);
 	assert_int_equal(f->e.cfg.rearm_ms, 1000);
 }
 
@@ -506,7 +509,7 @@ static void defaults_badges_held_together_meet_after_the_dwell(void **state)
 	assert_no_action(f);
 }
 
-static void defaults_one_after_the_other_is_no_meeting(void **state)
+static void defaults_one_after_the_other_is_a_suspect_meeting(void **state)
 {
 	struct fixture *f = *state;
 	struct tm_action a;
@@ -516,16 +519,50 @@ static void defaults_one_after_the_other_is_no_meeting(void **state)
 	a = pop(f);
 	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_PENDING);
 	lift(f, "04A1B2C3D4E5F6");
-	advance(f, 300); /* off the reader past the grace */
-	a = pop(f);
-	assert_int_equal(a.pattern, TM_PATTERN_TIMED_OUT);
-	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_UNPAIRED);
-	assert_string_equal(a.taps[0].reason, "no partner's badge on the reader with it");
-	put(f, "04010203040506");
-	advance(f, 250);
-	a = pop(f);
-	assert_tap(&a.taps[0], "04010203040506", TM_TAP_PENDING);
+	advance(f, 800);
 	assert_no_action(f);
+	/* The window waits with its badge off the reader: the partner's is
+	 * decided 500 ms later than min_dwell, in case another is put down
+	 * with it; lifted after min_dwell, it is decided then. */
+	put(f, "04010203040506");
+	advance(f, 400);
+	assert_no_action(f);
+	lift(f, "04010203040506");
+	a = pop(f);
+	assert_int_equal(a.type, TM_ACTION_MEETING);
+	assert_string_equal(a.suspect, "tapped one after the other, not together");
+	assert_no_action(f);
+}
+
+static void defaults_pair_together_is_not_split_by_a_waiting_tap(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_action a;
+
+	/* Someone's partner walked away: the tap waits, off the reader. */
+	put(f, "04A1B2C3D4E5F6");
+	advance(f, 300);
+	lift(f, "04A1B2C3D4E5F6");
+	a = pop(f);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_PENDING);
+	advance(f, 1000);
+	/* The next pair holds both badges, 200 ms apart. */
+	put(f, "04111111111111");
+	advance(f, 200);
+	put(f, "04222222222222");
+	advance(f, 549);
+	assert_no_action(f);
+	advance(f, 1); /* the first one's 750 ms: both counted together */
+	a = pop(f);
+	assert_int_equal(a.type, TM_ACTION_MEETING);
+	assert_int_equal(a.n_taps, 2);
+	assert_tap(&a.taps[0], "04111111111111", TM_TAP_PAIRED);
+	assert_tap(&a.taps[1], "04222222222222", TM_TAP_PAIRED);
+	assert_string_equal(a.suspect, "");
+	assert_no_action(f);
+	advance(f, 5000);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04A1B2C3D4E5F6", TM_TAP_UNPAIRED);
 }
 
 static void defaults_retap_after_saved_waits_for_nobody(void **state)
@@ -605,8 +642,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(defaults_are_the_documented_ones, setup_defaults, teardown),
 		cmocka_unit_test_setup_teardown(defaults_badges_held_together_meet_after_the_dwell,
 						setup_defaults, teardown),
-		cmocka_unit_test_setup_teardown(defaults_one_after_the_other_is_no_meeting, setup_defaults,
-						teardown),
+		cmocka_unit_test_setup_teardown(defaults_one_after_the_other_is_a_suspect_meeting,
+						setup_defaults, teardown),
+		cmocka_unit_test_setup_teardown(defaults_pair_together_is_not_split_by_a_waiting_tap,
+						setup_defaults, teardown),
 		cmocka_unit_test_setup_teardown(defaults_retap_after_saved_waits_for_nobody, setup_defaults,
 						teardown),
 		cmocka_unit_test_setup_teardown(defaults_passer_by_is_nobody_s_partner, setup_defaults,
