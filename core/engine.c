@@ -335,13 +335,19 @@ static struct tm_engine_seen *find_seen(struct tm_engine *e, const struct tm_bad
 	return NULL;
 }
 
+static bool is_pending_badge(const struct tm_engine *e, const struct tm_badge *b)
+{
+	return e->pending && tm_badge_same(&e->pending_tap.badge, b);
+}
+
 static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badge *b, int64_t now)
 {
 	struct tm_engine_seen *s = NULL;
 
-	/* Badges gone longer than the re-arm time carry no information. */
+	/* Badges gone longer than the re-arm time carry no information, but
+	 * for the waiting one: when it left decides when its wait ends. */
 	for (size_t i = 0; i < e->n_seen;) {
-		if (!e->seen[i].present && e->seen[i].counted &&
+		if (!e->seen[i].present && e->seen[i].counted && !is_pending_badge(e, &e->seen[i].badge) &&
 		    now - e->seen[i].absent_since_ms >= e->cfg.rearm_ms)
 			e->seen[i] = e->seen[--e->n_seen];
 		else
@@ -352,6 +358,7 @@ static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badg
 	} else {
 		for (size_t i = 0; i < e->n_seen; i++)
 			if (!e->seen[i].present && e->seen[i].counted &&
+			    !is_pending_badge(e, &e->seen[i].badge) &&
 			    (!s || e->seen[i].absent_since_ms < s->absent_since_ms))
 				s = &e->seen[i];
 		if (!s)
@@ -410,8 +417,12 @@ static bool another_badge_on_reader(const struct tm_engine *e, const struct tm_t
 			close |= s->arrived_ms - taps[j].at_ms <= TM_TOGETHER_SPREAD_MS &&
 				 taps[j].at_ms - s->arrived_ms <= TM_TOGETHER_SPREAD_MS;
 		}
+		if (tm_badge_reject_reason(&s->badge))
+			continue; /* a phone is nobody's partner */
 		just_met = badge_met_recently(e, &s->badge, now) ||
-			   (e->confirming && in_set(e->confirmed, e->n_confirmed, &s->badge));
+			   (e->confirming && in_set(e->confirmed, e->n_confirmed, &s->badge)) ||
+			   (e->pending && e->pending_retap &&
+			    tm_badge_same(&e->pending_tap.badge, &s->badge));
 		/* Put down within 500 ms of one of them, any other badge could
 		 * have been its partner (even one that has just made another
 		 * meeting from the same crowd). Otherwise only a badge still
@@ -760,6 +771,9 @@ void tm_engine_abandon(struct tm_engine *e, int64_t now)
 	if (!e->pending)
 		return;
 	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
-	add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED, "station stopped while waiting for a partner");
+	if (e->pending_retap)
+		add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+	else
+		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED, "station stopped while waiting for a partner");
 	e->pending = false;
 }

@@ -615,6 +615,45 @@ static void defaults_passer_by_is_nobody_s_partner(void **state)
 	assert_no_action(f);
 }
 
+static void defaults_a_phone_on_the_reader_doubts_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_action a;
+
+	put(f, "08ABCDEF");
+	a = pop(f);
+	assert_int_equal(a.pattern, TM_PATTERN_REJECTED);
+	f->now += 100;
+	put(f, "04000001");
+	put(f, "04000002");
+	advance(f, 250);
+	a = pop(f);
+	assert_int_equal(a.type, TM_ACTION_MEETING);
+	assert_string_equal(a.suspect, "");
+}
+
+static void defaults_retap_waiting_at_a_stop_is_a_retap(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_action a;
+
+	put(f, "04000001");
+	put(f, "04000002");
+	advance(f, 250);
+	assert_int_equal(pop(f).type, TM_ACTION_MEETING);
+	lift(f, "04000001");
+	lift(f, "04000002");
+	advance(f, 3000);
+	put(f, "04000001");
+	advance(f, 250);
+	a = pop(f);
+	assert_int_equal(a.pattern, TM_PATTERN_ALREADY_MET);
+	tm_engine_abandon(&f->e, f->now);
+	a = pop(f);
+	assert_tap(&a.taps[0], "04000001", TM_TAP_DUPLICATE);
+	assert_string_equal(a.taps[0].reason, "tapped alone just after its meeting");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +689,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(defaults_passer_by_is_nobody_s_partner, setup_defaults,
 						teardown),
+		cmocka_unit_test_setup_teardown(defaults_a_phone_on_the_reader_doubts_nothing,
+						setup_defaults, teardown),
+		cmocka_unit_test_setup_teardown(defaults_retap_waiting_at_a_stop_is_a_retap,
+						setup_defaults, teardown),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -438,7 +438,7 @@ static bool another_badge(const struct world *w, const struct tm_tap *taps, size
 		const struct mbadge *m = badge_at_const(w, i);
 		bool member = false, close = false;
 
-		if (!m->present)
+		if (!m->present || m->b.random) /* a phone is nobody's partner */
 			continue;
 		for (size_t k = 0; k < n; k++) {
 			member |= tm_badge_same(&taps[k].badge, &m->b);
@@ -448,7 +448,10 @@ static bool another_badge(const struct world *w, const struct tm_tap *taps, size
 		if (member)
 			continue;
 		*close_one |= close;
-		found |= close || (!m->done && !retap_candidate(w, &m->b));
+		/* The waiting re-tap is a re-tap too, whatever after_meeting. */
+		found |= close || (!m->done && !retap_candidate(w, &m->b) &&
+				   !(w->pending && w->pending_retap &&
+				     tm_badge_same(&w->pending_tap.badge, &m->b)));
 	}
 	return found;
 }
@@ -969,11 +972,12 @@ static void sim_take_badges(struct world *w)
 		}
 	}
 	/* A badge new to the engine's table makes it drop those gone past
-	 * rearm and decided. */
+	 * rearm and decided, but the waiting one's. */
 	for (size_t i = 0; i < n_badges(w); i++) {
 		struct mbadge *m = badge_at(w, i);
 
 		if (new_entry && m->entry && !m->present && m->decided &&
+		    !(w->pending && tm_badge_same(&w->pending_tap.badge, &m->b)) &&
 		    w->now - m->absent_since >= w->cfg.rearm_ms)
 			m->entry = false;
 		m->entry |= m->present;
@@ -998,8 +1002,12 @@ static void sim_abandon(struct world *w)
 		const struct tm_action *a = take(w, "the waiting tap at the stop");
 
 		check_waiting_tap(w, a, 0);
-		check_single(w, a, TM_TAP_UNPAIRED, TM_PATTERN_NONE,
-			     "station stopped while waiting for a partner");
+		if (w->pending_retap)
+			check_single(w, a, TM_TAP_DUPLICATE, TM_PATTERN_NONE,
+				     "tapped alone just after its meeting");
+		else
+			check_single(w, a, TM_TAP_UNPAIRED, TM_PATTERN_NONE,
+				     "station stopped while waiting for a partner");
 		w->pending = false;
 	}
 }
