@@ -442,10 +442,11 @@ static void print_config_line(FILE *out, const char *prefix, const struct tm_eng
 
 	fprintf(out,
 		"%swindow=%s repeat_guard=%s rearm=%s confirm=%s hurry=%s sequential=%s "
-		"after_meeting=%s suspect_delay=%s min_dwell=%s taught=%s\n",
+		"suspect_sequential=%s after_meeting=%s suspect_delay=%s min_dwell=%s taught=%s\n",
 		prefix, fmt_ms(c->window_ms, b[0], 32), fmt_ms(c->repeat_guard_ms, b[1], 32),
 		fmt_ms(c->rearm_ms, b[2], 32), fmt_ms(c->confirm_ms, b[3], 32),
 		fmt_ms(c->hurry_ms, b[4], 32), c->sequential ? "true" : "false",
+		c->suspect_sequential ? "true" : "false",
 		fmt_ms(c->after_meeting_ms, b[5], 32), fmt_ms(c->suspect_delay_ms, b[6], 32),
 		fmt_ms(c->min_dwell_ms, b[7], 32), together ? "together" : "sequential");
 }
