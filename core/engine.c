@@ -12,11 +12,18 @@
  * a badge that met a moment ago pairs only with one that close. */
 #define TM_TOGETHER_SPREAD_MS 500
 
-static bool in_set(const struct tm_badge *set, size_t n, const struct tm_badge *b);
-
 /* A re-tap lands next to the next pair's badge as easily as a second
  * meeting is held together: the simulator cannot tell them apart either. */
 #define JUST_MET "one of them met someone else a moment before"
+#define RETAP_ALONE "tapped alone just after its meeting"
+
+static bool in_set(const struct tm_badge *set, size_t n, const struct tm_badge *b)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tm_badge_same(&set[i], b))
+			return true;
+	return false;
+}
 
 void tm_engine_config_defaults(struct tm_engine_config *cfg)
 {
@@ -133,6 +140,18 @@ static bool badge_met_recently(const struct tm_engine *e, const struct tm_badge 
 	       now - t < e->cfg.after_meeting_ms;
 }
 
+static bool is_confirmed_member(const struct tm_engine *e, const struct tm_badge *b)
+{
+	return e->confirming && in_set(e->confirmed, e->n_confirmed, b);
+}
+
+/* In the meeting being confirmed, or met within after_meeting: alone, it is
+ * taken for a re-tap. */
+static bool just_met(const struct tm_engine *e, const struct tm_badge *b, int64_t now)
+{
+	return is_confirmed_member(e, b) || badge_met_recently(e, b, now);
+}
+
 static void remember_pair(struct tm_engine *e, const struct tm_badge *a, const struct tm_badge *b,
 			  int64_t met_ms)
 {
@@ -188,6 +207,16 @@ static const struct tm_engine_seen *find_seen_const(const struct tm_engine *e,
 	return NULL;
 }
 
+static struct tm_engine_seen *find_seen(struct tm_engine *e, const struct tm_badge *b)
+{
+	return (struct tm_engine_seen *)find_seen_const(e, b);
+}
+
+static bool is_pending_badge(const struct tm_engine *e, const struct tm_badge *b)
+{
+	return e->pending && tm_badge_same(&e->pending_tap.badge, b);
+}
+
 /* A badge lifted and put back within this is the same badge held on the
  * reader (it slipped out of the field): for "on the reader together". */
 #define TM_ON_READER_GRACE_MS 300
@@ -218,9 +247,10 @@ static int64_t window_end(const struct tm_engine *e)
 
 	if (pending_together_only(e)) {
 		const struct tm_engine_seen *s = find_seen_const(e, &e->pending_tap.badge);
+		int64_t gone = s && !s->present ? s->absent_since_ms + on_reader_grace(e) : TM_NEVER;
 
-		if (s && !s->present && s->absent_since_ms + on_reader_grace(e) < end)
-			end = s->absent_since_ms + on_reader_grace(e);
+		if (gone < end)
+			end = gone;
 	}
 	return end;
 }
@@ -249,7 +279,7 @@ static void expire_window(struct tm_engine *e, int64_t now)
 	if (e->pending_retap) {
 		/* "Already met" was shown when it arrived. */
 		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
-		add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+		add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, RETAP_ALONE);
 	} else {
 		a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_TIMED_OUT);
 		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED,
@@ -263,11 +293,11 @@ static void expire_window(struct tm_engine *e, int64_t now)
  * TM_NEVER if none has by now. */
 static int64_t first_matured(const struct tm_engine *e, int64_t now)
 {
-	int64_t first = TM_NEVER;
+	int64_t first = TM_NEVER, dwell = dwell_now(e, now);
 
 	for (size_t i = 0; i < e->n_seen; i++) {
 		const struct tm_engine_seen *s = &e->seen[i];
-		int64_t at = s->arrived_ms + dwell_now(e, now);
+		int64_t at = s->arrived_ms + dwell;
 
 		if (!s->counted && s->present && at <= now && at < first)
 			first = at;
@@ -290,7 +320,7 @@ void tm_engine_tick(struct tm_engine *e, int64_t now)
 
 int64_t tm_engine_next_deadline(const struct tm_engine *e, int64_t now)
 {
-	int64_t next = TM_NEVER;
+	int64_t next = TM_NEVER, dwell = dwell_now(e, now);
 
 	if (e->pending) {
 		int64_t end = window_end(e);
@@ -307,7 +337,7 @@ int64_t tm_engine_next_deadline(const struct tm_engine *e, int64_t now)
 
 		if (s->counted)
 			continue;
-		due = s->present ? s->arrived_ms + dwell_now(e, now)
+		due = s->present ? s->arrived_ms + dwell
 				 : s->absent_since_ms + e->cfg.rearm_ms;
 		if (due < next)
 			next = due;
@@ -327,17 +357,14 @@ enum tm_pattern tm_engine_base_pattern(const struct tm_engine *e, int64_t now)
 
 /* --- presence: one tap per arrival ------------------------------------- */
 
-static struct tm_engine_seen *find_seen(struct tm_engine *e, const struct tm_badge *b)
+/* A new presence of the badge: nothing decided about it yet. */
+static void start_presence(struct tm_engine_seen *s, int64_t now)
 {
-	for (size_t i = 0; i < e->n_seen; i++)
-		if (tm_badge_same(&e->seen[i].badge, b))
-			return &e->seen[i];
-	return NULL;
-}
-
-static bool is_pending_badge(const struct tm_engine *e, const struct tm_badge *b)
-{
-	return e->pending && tm_badge_same(&e->pending_tap.badge, b);
+	s->present = true;
+	s->counted = false;
+	s->done = false;
+	s->arrived_ms = now;
+	s->absent_since_ms = 0;
 }
 
 static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badge *b, int64_t now)
@@ -365,20 +392,8 @@ static struct tm_engine_seen *add_seen(struct tm_engine *e, const struct tm_badg
 			return NULL;
 	}
 	s->badge = *b;
-	s->present = true;
-	s->counted = false;
-	s->done = false;
-	s->arrived_ms = now;
-	s->absent_since_ms = 0;
+	start_presence(s, now);
 	return s;
-}
-
-static bool in_set(const struct tm_badge *set, size_t n, const struct tm_badge *b)
-{
-	for (size_t i = 0; i < n; i++)
-		if (tm_badge_same(&set[i], b))
-			return true;
-	return false;
 }
 
 static struct tm_tap new_tap(struct tm_engine *e, const struct tm_badge *b, int64_t now)
@@ -410,7 +425,7 @@ static bool another_badge_on_reader(const struct tm_engine *e, const struct tm_t
 {
 	for (size_t i = 0; i < e->n_seen; i++) {
 		const struct tm_engine_seen *s = &e->seen[i];
-		bool member = false, close = false, just_met;
+		bool member = false, close = false, retap;
 
 		for (size_t j = 0; j < n; j++) {
 			member |= tm_badge_same(&s->badge, &taps[j].badge);
@@ -419,16 +434,14 @@ static bool another_badge_on_reader(const struct tm_engine *e, const struct tm_t
 		}
 		if (tm_badge_reject_reason(&s->badge))
 			continue; /* a phone is nobody's partner */
-		just_met = badge_met_recently(e, &s->badge, now) ||
-			   (e->confirming && in_set(e->confirmed, e->n_confirmed, &s->badge)) ||
-			   (e->pending && e->pending_retap &&
-			    tm_badge_same(&e->pending_tap.badge, &s->badge));
+		retap = just_met(e, &s->badge, now) ||
+			(e->pending_retap && is_pending_badge(e, &s->badge));
 		/* Put down within 500 ms of one of them, any other badge could
 		 * have been its partner (even one that has just made another
 		 * meeting from the same crowd). Otherwise only a badge still
 		 * waiting counts: a badge left lying after its meeting, or one
 		 * that met a moment ago (most often a re-tap), doubts nothing. */
-		if (s->present && !member && (close || (!s->done && !just_met)))
+		if (s->present && !member && (close || (!s->done && !retap)))
 			return true;
 	}
 	return false;
@@ -465,18 +478,29 @@ static void record_meeting(struct tm_engine *e, const struct tm_tap *taps, size_
 	start_confirming(e, taps, n, now);
 }
 
-static bool is_confirmed_member(const struct tm_engine *e, const struct tm_badge *b)
-{
-	return e->confirming && in_set(e->confirmed, e->n_confirmed, b);
-}
-
 /* A re-tap waiting for a badge put down with it gets none. */
 static void settle_retap(struct tm_engine *e, int64_t now)
 {
 	struct tm_action *a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
 
-	add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+	add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, RETAP_ALONE);
 	e->pending = false;
+}
+
+/* The waiting badge is on the reader and the new one came within 500 ms of
+ * it: the two were put down together. */
+static bool put_down_with_pending(const struct tm_engine *e, const struct tm_tap *tap, int64_t now)
+{
+	return pending_on_reader(e, now) && tap->at_ms - e->pending_tap.at_ms <= TM_TOGETHER_SPREAD_MS;
+}
+
+static void meet_pending(struct tm_engine *e, const struct tm_tap *tap, int64_t now,
+			 const char *suspect)
+{
+	struct tm_tap pair[2] = { e->pending_tap, *tap };
+
+	e->pending = false;
+	record_meeting(e, pair, 2, now, suspect);
 }
 
 static void open_window(struct tm_engine *e, const struct tm_tap *tap, int64_t now)
@@ -503,23 +527,19 @@ static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 		e->pending = false;
 		return;
 	}
-	if (is_confirmed_member(e, &tap.badge) || badge_met_recently(e, &tap.badge, now)) {
+	if (just_met(e, &tap.badge, now)) {
 		/* Most often someone making sure after "saved". Pairing it with
 		 * a badge tapped before (the next pair's first) would start a
 		 * cascade of wrong meetings, so it pairs only with a badge put
 		 * on the reader together with it: someone meeting again at once
 		 * holds both badges together. */
-		if (e->pending && pending_on_reader(e, now) &&
-		    tap.at_ms - e->pending_tap.at_ms <= TM_TOGETHER_SPREAD_MS) {
-			struct tm_tap pair[2] = { e->pending_tap, tap };
-
-			e->pending = false;
-			record_meeting(e, pair, 2, now, JUST_MET);
+		if (e->pending && put_down_with_pending(e, &tap, now)) {
+			meet_pending(e, &tap, now, JUST_MET);
 			return;
 		}
 		if (e->pending && !e->pending_retap) {
 			a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_ALREADY_MET);
-			add_tap(a, &tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+			add_tap(a, &tap, TM_TAP_DUPLICATE, RETAP_ALONE);
 			return;
 		}
 		if (e->pending)
@@ -533,22 +553,16 @@ static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 		return;
 	}
 	if (e->pending && e->pending_retap) {
-		if (pending_on_reader(e, now) &&
-		    tap.at_ms - e->pending_tap.at_ms <= TM_TOGETHER_SPREAD_MS) {
-			struct tm_tap pair[2] = { e->pending_tap, tap };
-
-			e->pending = false;
-			record_meeting(e, pair, 2, now, JUST_MET);
+		if (put_down_with_pending(e, &tap, now)) {
+			meet_pending(e, &tap, now, JUST_MET);
 			return;
 		}
 		settle_retap(e, now);
 	}
 	if (e->pending) {
-		struct tm_tap pair[2] = { e->pending_tap, tap };
 		int64_t delay = tap.at_ms - e->pending_tap.at_ms;
 		bool one_after_other = !pending_on_reader(e, now);
 
-		e->pending = false;
 		suspect[0] = '\0';
 		/* Two badges seen on the reader together are not in doubt. */
 		if (one_after_other && e->cfg.suspect_sequential)
@@ -556,7 +570,7 @@ static void one_arrival(struct tm_engine *e, struct tm_tap tap, int64_t now)
 		else if (one_after_other && e->cfg.suspect_delay_ms > 0 && delay > e->cfg.suspect_delay_ms)
 			snprintf(suspect, sizeof(suspect), "partner tapped %lld.%llds after the first",
 				 (long long)(delay / 1000), (long long)(delay % 1000 / 100));
-		record_meeting(e, pair, 2, now, suspect[0] ? suspect : NULL);
+		meet_pending(e, &tap, now, suspect[0] ? suspect : NULL);
 		return;
 	}
 	open_window(e, &tap, now);
@@ -566,13 +580,12 @@ static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, in
 {
 	struct tm_tap group[TM_MAX_BADGES_AT_ONCE];
 	size_t n_group = 0;
-	bool just_met = false;
+	bool retap = false;
 
 	/* The pending badge returning with others joins with its own tap, in
 	 * place of the new one: one tap per badge, and never more than fit. */
 	for (size_t i = 0; i < n; i++) {
-		just_met |= is_confirmed_member(e, &taps[i].badge) ||
-			    badge_met_recently(e, &taps[i].badge, now);
+		retap |= just_met(e, &taps[i].badge, now);
 		if (e->pending && tm_badge_same(&e->pending_tap.badge, &taps[i].badge)) {
 			group[n_group++] = e->pending_tap;
 			e->pending = false;
@@ -585,7 +598,7 @@ static void group_arrival(struct tm_engine *e, struct tm_tap *taps, size_t n, in
 	 * exactly like a second meeting held together; three or more badges
 	 * at once are as often two pairs at the reader as one group. */
 	record_meeting(e, group, n_group, now,
-		       just_met ? JUST_MET : n_group > 2 ? "more than two badges at once" : NULL);
+		       retap ? JUST_MET : n_group > 2 ? "more than two badges at once" : NULL);
 }
 
 static void make_taps(struct tm_engine *e, struct tm_tap *arrivals, size_t n, int64_t now)
@@ -682,11 +695,7 @@ void tm_engine_badges(struct tm_engine *e, int64_t now, const struct tm_badge *p
 			continue;
 		}
 		if (s) {
-			s->present = true;
-			s->counted = false;
-			s->done = false;
-			s->arrived_ms = now;
-			s->absent_since_ms = 0;
+			start_presence(s, now);
 		} else {
 			s = add_seen(e, &unique[i], now);
 		}
@@ -772,7 +781,7 @@ void tm_engine_abandon(struct tm_engine *e, int64_t now)
 		return;
 	a = push_action(e, TM_ACTION_TAPS, now, TM_PATTERN_NONE);
 	if (e->pending_retap)
-		add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, "tapped alone just after its meeting");
+		add_tap(a, &e->pending_tap, TM_TAP_DUPLICATE, RETAP_ALONE);
 	else
 		add_tap(a, &e->pending_tap, TM_TAP_UNPAIRED, "station stopped while waiting for a partner");
 	e->pending = false;
