@@ -1947,6 +1947,18 @@ static void usage(FILE *out)
 		GENERATED_PEOPLE, HOLD_MEDIAN_MS, IDLE_POLL_MS, PRESENT_POLL_MS);
 }
 
+/* A whole number from lo to hi, and nothing after it. */
+static bool parse_long(const char *arg, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (end == arg || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
 static bool parse_prob(const char *arg, double *out)
 {
 	char *end;
@@ -2060,14 +2072,14 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		char *end;
+		long number;
 		double *prob = NULL;
 
 		switch (opt) {
 		case O_RULES: o.rules = optarg; break;
 		case O_PACE: o.pace = optarg; break;
 		case O_MEETINGS:
-			o.meetings = strtol(optarg, &end, 10);
-			if (end == optarg || *end || o.meetings < 1 || o.meetings > 10000000) {
+			if (!parse_long(optarg, 1, 10000000, &o.meetings)) {
 				fprintf(stderr, "crowd: --meetings wants 1..10000000\n");
 				return 1;
 			}
@@ -2108,18 +2120,18 @@ int main(int argc, char **argv)
 		case O_WHY: o.why = true; break;
 		case O_TRACE: o.trace = true; break;
 		case O_HOLD:
-			o.hold_ms = strtol(optarg, &end, 10);
-			if (end == optarg || *end || o.hold_ms < 150 || o.hold_ms > 10000) {
+			if (!parse_long(optarg, 150, 10000, &number)) {
 				fprintf(stderr, "crowd: --hold wants 150..10000 (ms)\n");
 				return 1;
 			}
+			o.hold_ms = number;
 			break;
 		case O_POLL:
-			o.poll_ms = strtol(optarg, &end, 10);
-			if (end == optarg || *end || o.poll_ms < 0 || o.poll_ms > 5000) {
+			if (!parse_long(optarg, 0, 5000, &number)) {
 				fprintf(stderr, "crowd: --poll wants 0..5000 (ms)\n");
 				return 1;
 			}
+			o.poll_ms = number;
 			break;
 		case O_GOAL: o.goal = true; break;
 		case O_MIN_CLEAN: o.min_clean = atof(optarg); break;
