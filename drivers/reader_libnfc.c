@@ -8,19 +8,36 @@
  *
  * The polling cycle, and why it looks the way it does (libnfc 1.8.0, PN53x):
  *
+ *  - While the reader is empty the chip does the waiting. It is told to retry
+ *    activation itself (MxRtyPassiveActivation) about IDLE_WAIT_MS worth of
+ *    times, and the thread sleeps in libnfc's read until the chip answers:
+ *    with the badge the moment one arrives, or with "0 targets" when its
+ *    retries run out. That answer is the heartbeat: a chip that stays silent
+ *    fails libnfc's 300 ms timeout, so a dead reader is still noticed within
+ *    a bounded time, and an empty reader costs the host a few wake-ups a
+ *    second instead of a listing every poll_interval.
  *  - A listing selects one tag at a time (InListPassiveTarget, MaxTg 1) and
  *    halts it (InDeselect) before asking again, until nobody answers. That is
  *    the only way to see two badges lying on the reader together; InAutoPoll
- *    reports one of them only.
+ *    reports one of them only. While listing, the chip retries activation
+ *    twice only (libnfc's finite setting), so "nobody else" comes quickly.
  *  - A halted tag answers no select until it has been unpowered, so after a
  *    listing that found anything the RF field goes off, stays off while we
  *    wait for the next cycle (which resets the tags), and comes back on with
  *    a short settle time before the next listing. A listing that found nothing
- *    halted nobody: the field stays on and an idle cycle is a single command.
+ *    halted nobody: the field stays on and the chip waits again.
  *  - "Infinite select" stays off. With it, an empty reader makes libnfc give
- *    up after ~350 ms with NFC_ETIMEOUT, the very code a dead reader gives;
- *    without it the chip answers "0 targets" at once, so any error in a
- *    cycle really is a reader or line failure.
+ *    up after 300 ms with NFC_ETIMEOUT, the very code a dead reader gives,
+ *    and leaves the chip busy; a finite count ends in a real answer, so any
+ *    error in a cycle really is a reader or line failure.
+ *  - libnfc has no public call that sets a finite retry count other than
+ *    two. pn53x_transceive(), which its own chip layer uses, is exported by
+ *    libnfc.so but not declared in its headers: it is looked up at run time
+ *    and used for that one RFConfiguration command, on drivers whose chip is
+ *    a PN53x. Without it (another libnfc, another chip) the thread falls back
+ *    to listing an empty reader every poll_interval.
+ *  - The chip's time per activation attempt is not documented, so the
+ *    retry count is calibrated from the heartbeats themselves.
  *  - Presence checks (nfc_initiator_target_is_present) are not used: they
  *    fail with "not supported" for some tags without asking the chip and can
  *    never notice a second badge arriving; listing again answers both.
@@ -29,6 +46,7 @@
  * the device and reconnect with backoff; the loop sees one FAULT state event
  * per distinct reason and one OK when the reader answers again.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -61,12 +79,25 @@
 /* While badges lie on the reader, how often to look again: short, so a
  * second badge joining the first makes a meeting without a noticeable wait. */
 #define PRESENT_POLL_MS 20
+/* While the reader is empty: how long the chip is left waiting for a badge
+ * before its "0 targets" answer, the heartbeat. Well under libnfc's fixed
+ * 300 ms answer timeout for a listing, which must never be what ends a wait;
+ * a heartbeat slower than IDLE_WAIT_MAX_MS halves the retry count. */
+#define IDLE_WAIT_MS 200
+#define IDLE_WAIT_MAX_MS 250
+#define IDLE_RETRIES_FIRST 4
+#define IDLE_RETRIES_MAX 254 /* 0xFF would mean "forever" */
+/* libnfc's own finite setting (NP_INFINITE_SELECT off): quick "nobody". */
+#define LISTING_RETRIES 2
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS 5000
 /* A single garbled frame is line noise; this many failed cycles in a row
  * make a fault. */
 #define CYCLE_ERRORS_FOR_FAULT 2
 #define NOISE_LOG_INTERVAL_MS 60000
+
+typedef int (*pn53x_transceive_fn)(nfc_device *pnd, const uint8_t *tx, size_t tx_len, uint8_t *rx,
+				  size_t rx_len, int timeout);
 
 /* What went wrong, as far as people at the station care: a reconnect loop
  * failing in the same class again stays quiet, so an unplugged reader gives
@@ -102,6 +133,10 @@ struct tm_reader {
 	char lock_path[PATH_MAX];
 	nfc_connstring name; /* device as shown to people */
 	bool field_on;
+	pn53x_transceive_fn transceive; /* NULL: no chip waiting, the host polls */
+	bool chip_waits;                /* this device's chip can be told to wait */
+	unsigned passive_retries;       /* MxRtyPassiveActivation as last set */
+	unsigned idle_retries;          /* the count calibrated for IDLE_WAIT_MS */
 	enum fault_kind reported_fault;
 	bool reported_ok;
 	size_t n_present;
@@ -348,6 +383,20 @@ static void disconnect(struct tm_reader *r)
 	unlock_device(r);
 }
 
+/* libnfc drivers whose chip is a PN53x, the only ones pn53x_transceive()
+ * may be given. */
+static bool chip_is_pn53x(const char *connstring)
+{
+	static const char *const drivers[] = { "pn532_uart", "pn532_spi", "pn532_i2c", "pn53x_usb",
+					       "acr122_usb", "acr122_pcsc", "acr122s", "arygon" };
+	size_t len = strcspn(connstring, ":");
+
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (strlen(drivers[i]) == len && strncmp(connstring, drivers[i], len) == 0)
+			return true;
+	return false;
+}
+
 static int connect_device(struct tm_reader *r)
 {
 	const char *want = r->device[0] ? r->device : "the first reader libnfc finds";
@@ -388,6 +437,8 @@ static int connect_device(struct tm_reader *r)
 		return -EIO;
 	}
 	r->field_on = true; /* nfc_initiator_init leaves it on */
+	r->passive_retries = LISTING_RETRIES; /* NP_INFINITE_SELECT off sets it */
+	r->chip_waits = r->transceive && chip_is_pn53x(r->name);
 	return 0;
 }
 
@@ -485,24 +536,81 @@ static void add_target(struct listing *l, const nfc_iso14443a_info *a)
 	l->unusable[l->n_unusable++] = b;
 }
 
+/* MxRtyPassiveActivation (RFConfiguration item 5), with the ATR and PSL
+ * counts as libnfc leaves them when infinite select is off. */
+static int set_passive_retries(struct tm_reader *r, unsigned retries)
+{
+	const uint8_t cmd[] = { 0x32, 0x05, 0x00, 0x01, (uint8_t)retries };
+	int rc;
+
+	if (r->passive_retries == retries)
+		return 0;
+	rc = r->transceive(r->dev, cmd, sizeof(cmd), NULL, 0, -1);
+	if (rc < 0)
+		return rc;
+	r->passive_retries = retries;
+	return 0;
+}
+
+/* Fits the retry count to the heartbeat just measured: the chip's time per
+ * attempt is whatever this chip (and this line) takes. Grows at most
+ * twofold a step; shrinks at once when a wait ran long. */
+static void calibrate_idle_wait(struct tm_reader *r, int64_t waited_ms)
+{
+	unsigned cur = r->idle_retries, next;
+	int64_t scaled;
+
+	if (waited_ms > IDLE_WAIT_MAX_MS) {
+		next = cur / 2;
+	} else {
+		scaled = (int64_t)(cur + 1) * IDLE_WAIT_MS / (waited_ms > 0 ? waited_ms : 1) - 1;
+		next = scaled > 2 * (int64_t)cur ? 2 * cur : (unsigned)(scaled > 0 ? scaled : 1);
+		/* Within a tenth is noise, not worth a command to the chip. */
+		if (next >= cur && next - cur <= cur / 10)
+			next = cur;
+		if (next < cur && cur - next <= cur / 10)
+			next = cur;
+	}
+	if (next < LISTING_RETRIES)
+		next = LISTING_RETRIES;
+	if (next > IDLE_RETRIES_MAX)
+		next = IDLE_RETRIES_MAX;
+	if (next != cur)
+		tm_debug("reader=libnfc device=%s idle-wait=%lldms retries=%u->%u", r->name, (long long)waited_ms,
+			 cur, next);
+	r->idle_retries = next;
+}
+
 /* Selects every ISO 14443-A tag in the field, one at a time, halting each so
- * the next select finds another. Returns 0 or a libnfc error code. */
-static int list_targets(struct tm_reader *r, struct listing *l)
+ * the next select finds another. With chip_wait, the first select is the
+ * chip's long wait for a badge on an empty reader. Returns 0 or a libnfc
+ * error code. */
+static int list_targets(struct tm_reader *r, struct listing *l, bool chip_wait)
 {
 	const nfc_modulation nm = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
 	size_t seen = 0;
+	int rc;
 
 	memset(l, 0, sizeof(*l));
+	rc = set_passive_retries(r, chip_wait ? r->idle_retries : LISTING_RETRIES);
+	if (rc < 0)
+		return rc;
 	while (seen < 2 * TM_MAX_BADGES_AT_ONCE) {
 		nfc_target nt;
 		size_t before = l->n_badges + l->n_unusable;
-		int rc = nfc_initiator_select_passive_target(r->dev, nm, NULL, 0, &nt);
+		int64_t asked = tm_mono_ms();
 
-		if (rc < 0)
+		rc = nfc_initiator_select_passive_target(r->dev, nm, NULL, 0, &nt);
+		if (rc < 0) {
+			if (chip_wait && rc == NFC_ETIMEOUT)
+				calibrate_idle_wait(r, IDLE_WAIT_MAX_MS + 1);
 			return rc;
+		}
 		if (rc == 0) {
 			/* Some drivers return 0 for a failed exchange too. */
 			rc = nfc_device_get_last_error(r->dev);
+			if (rc >= 0 && chip_wait)
+				calibrate_idle_wait(r, tm_mono_ms() - asked);
 			return rc < 0 ? rc : 0;
 		}
 		seen++;
@@ -514,6 +622,13 @@ static int list_targets(struct tm_reader *r, struct listing *l)
 		/* A tag that answered again was not halted: it would answer forever. */
 		if (l->n_badges + l->n_unusable == before)
 			return 0;
+		/* The wait is over: the rest of the listing must end quickly. */
+		if (chip_wait) {
+			chip_wait = false;
+			rc = set_passive_retries(r, LISTING_RETRIES);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -542,7 +657,8 @@ static int poll_once(struct tm_reader *r)
 		if (!wait_ms(r, FIELD_SETTLE_MS))
 			return 0;
 	}
-	rc = list_targets(r, &l);
+	/* Nothing was there last time: let the chip wait for the next badge. */
+	rc = list_targets(r, &l, r->chip_waits && r->n_present == 0 && r->n_rejected == 0);
 	if (rc < 0)
 		return rc;
 	now = tm_mono_ms();
@@ -585,6 +701,9 @@ static int run_connected(struct tm_reader *r)
 	int errors = 0, last_error = 0;
 
 	while (!stop_requested(r)) {
+		/* A chip wait is due when the reader was empty last time. */
+		bool idle = r->chip_waits && r->field_on && r->n_present == 0 && r->n_rejected == 0;
+		int64_t started = tm_mono_ms(), wait;
 		int rc = poll_once(r);
 
 		if (rc < 0) {
@@ -594,6 +713,7 @@ static int run_connected(struct tm_reader *r)
 			/* The chip may be in any state after a garbled exchange:
 			 * start the next listing from a field reset. */
 			r->field_on = false;
+			r->passive_retries = UINT_MAX; /* the chip's setting is unknown */
 			continue;
 		}
 		if (errors > 0) {
@@ -609,7 +729,16 @@ static int run_connected(struct tm_reader *r)
 			}
 		}
 		errors = 0;
-		if (!wait_ms(r, r->n_present > 0 || !r->field_on ? r->present_poll_ms : r->idle_poll_ms))
+		if (r->n_present > 0 || !r->field_on)
+			wait = r->present_poll_ms;
+		else if (idle)
+			/* The chip did the waiting. One that answers at once
+			 * anyway (its retries far quicker than calibrated) must
+			 * not make this a busy loop. */
+			wait = r->idle_poll_ms - (tm_mono_ms() - started);
+		else
+			wait = r->chip_waits ? 0 : r->idle_poll_ms;
+		if (wait > 0 && !wait_ms(r, wait))
 			return 0;
 	}
 	return 0;
@@ -706,6 +835,13 @@ static int libnfc_open(const struct tm_config *cfg, struct tm_reader **out)
 	snprintf(r->name, sizeof(r->name), "%s", r->device[0] ? r->device : "(auto)");
 	r->idle_poll_ms = cfg->reader_poll_ms > 0 ? cfg->reader_poll_ms : 100;
 	r->present_poll_ms = r->idle_poll_ms < PRESENT_POLL_MS ? r->idle_poll_ms : PRESENT_POLL_MS;
+	r->idle_retries = IDLE_RETRIES_FIRST;
+	/* A cast through a union of pointers would be no safer: dlsym's own
+	 * contract (POSIX) is that this conversion works. */
+	*(void **)&r->transceive = dlsym(RTLD_DEFAULT, "pn53x_transceive");
+	if (!r->transceive)
+		tm_info("reader=libnfc note=\"this libnfc exports no pn53x_transceive: the host polls an empty reader every %lldms\"",
+			(long long)r->idle_poll_ms);
 	if (r->present_poll_ms < FIELD_OFF_MIN_MS)
 		r->present_poll_ms = FIELD_OFF_MIN_MS;
 
