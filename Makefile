@@ -167,7 +167,17 @@ $(BUILD)/bench/crowd: $(BUILD)/obj/bench/crowd.o $(BUILD)/libtapmeet.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: all $(BUILD)/bench/tapbench $(BUILD)/bench/crowd $(if $(EMU_SRC),$(EMU_BIN))
+# The naive reference station that bench/speed.sh measures tapmeetd against:
+# libnfc and SQLite only, none of the daemon's code.
+NAIVE_BIN = $(if $(HAVE_LIBNFC),$(BUILD)/bench/naive_station)
+$(BUILD)/bench/naive_station: bench/naive/naive_station.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) -Wall -Wextra -Werror $(CSTD) $(OPT) $(SAN_FLAGS) \
+		$(shell $(PKG_CONFIG) --cflags libnfc sqlite3) -o $@ $< $(ALL_LDFLAGS) \
+		$(shell $(PKG_CONFIG) --libs libnfc sqlite3)
+
+bench: all $(BUILD)/bench/tapbench $(BUILD)/bench/crowd $(if $(EMU_SRC),$(EMU_BIN)) $(NAIVE_BIN)
 	BUILD=$(BUILD) bench/run.sh
 
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
