@@ -29,6 +29,9 @@ export TM_TAPS=${TAPS:-200}
 export TM_IDLE_S=${IDLE_S:-60}
 export TM_INTERVALS=${INTERVALS:-100ms 25ms}
 export TM_NFCPOLL_RUNS=${NFCPOLL_RUNS:-30}
+# bench/emubench.py: the emulator, the daemon's LED line, CPU time.
+PYTHONPATH=$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONPATH
 
 for f in "$TM_DAEMON" "$TM_EMU"; do
 	if [ ! -x "$f" ]; then
@@ -38,7 +41,9 @@ for f in "$TM_DAEMON" "$TM_EMU"; do
 done
 
 exec python3 - <<'EOF'
-import os, queue, random, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
+import os, random, shutil, statistics, subprocess, sys, tempfile, time
+
+from emubench import Daemon, Emulator, cleanup, idle_cpu, percentile, spawn
 
 DAEMON = os.environ["TM_DAEMON"]
 EMU = os.environ["TM_EMU"]
@@ -46,117 +51,20 @@ TAPS = int(os.environ["TM_TAPS"])
 IDLE_S = float(os.environ["TM_IDLE_S"])
 INTERVALS = os.environ["TM_INTERVALS"].split()
 NFCPOLL_RUNS = int(os.environ["TM_NFCPOLL_RUNS"])
-TIMEOUT = 10.0
 
 tmp = tempfile.mkdtemp(prefix="tapmeet-bench.")
-children = []
-
-
-def cleanup():
-    for p in children:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
-def wait_until(pred, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
-
-
-class Emulator:
-    def __init__(self, d):
-        self.link = os.path.join(d, "pn532")
-        self.ctl = os.path.join(d, "ctl")
-        self.proc = subprocess.Popen([EMU, "--link", self.link, "--control", self.ctl],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        children.append(self.proc)
-        if not wait_until(lambda: os.path.exists(self.ctl) and os.path.exists(self.link)):
-            sys.exit("emulator did not start")
-
-    def send(self, *lines):
-        """Sends lines in one write; returns time.monotonic() once all are acknowledged."""
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(5)
-        s.connect(self.ctl)
-        s.sendall(("\n".join(lines) + "\n").encode())
-        reply = b""
-        while reply.count(b"\n") < len(lines):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-        t = time.monotonic()
-        s.close()
-        if reply.decode().split("\n").count("ok") < len(lines):
-            sys.exit("emulator refused %r: %r" % (lines, reply))
-        return t
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(5)
-
-
-LED = re.compile(r"leds mono_ms=(\d+) .*green=(\d) amber=(\d) red=(\d) buzzer=(\d)")
-
-
-def cpu_ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-
-
-def percentile(values, p):
-    v = sorted(values)
-    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
-    return v[k]
 
 
 def run_daemon(interval):
     d = tempfile.mkdtemp(dir=tmp)
-    emu = Emulator(d)
+    emu = Emulator(EMU, d)
     conf = os.path.join(d, "t.conf")
     with open(conf, "w") as f:
         f.write("[station]\nid = bench\n[reader]\ndriver = libnfc\ndevice = pn532_uart:%s\n"
                 "poll_interval = %s\n[store]\npath = %s/t.db\n[pairing]\nwindow = 8s\n"
                 "repeat_guard = 60s\nrearm = 1s\nsequential = true\nafter_meeting = 0\nmin_dwell = 0\n[leds]\ndriver = sim\n[log]\nlevel = notice\n"
                 % (emu.link, interval, d))
-    err = open(os.path.join(d, "d.err"), "w")
-    env = dict(os.environ, LIBNFC_AUTO_SCAN="false")
-    proc = subprocess.Popen([DAEMON, "--config", conf], stdout=subprocess.PIPE, stderr=err,
-                            env=env, text=True, bufsize=1)
-    children.append(proc)
-    leds = queue.Queue()
-
-    def reader():
-        for line in proc.stdout:
-            m = LED.search(line)
-            if m:
-                leds.put(tuple(int(x) for x in m.groups()))
-    threading.Thread(target=reader, daemon=True).start()
-    if not wait_until(lambda: "state=ok" in open(err.name).read()):
-        sys.exit("daemon did not connect to the emulated reader")
-
-    def wait_led(pred):
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            try:
-                ev = leds.get(timeout=left)
-            except queue.Empty:
-                return None
-            if pred(ev):
-                return ev
+    daemon = Daemon(DAEMON, conf, os.path.join(d, "d.err"))
 
     lat = {"joins": [], "idle": []}
     missed = 0
@@ -168,7 +76,7 @@ def run_daemon(interval):
         a, b = "2A%06X" % i, "2B%06X" % i
         emu.send("add a classic " + a)
         # The first tap's "waiting" light: A is registered, the lights changed.
-        if wait_led(lambda ev: ev[2] == 1) is None:
+        if daemon.wait_led(lambda ev: ev[2] == 1) is None:
             missed += 1
             emu.send("remove all")
             continue
@@ -177,7 +85,7 @@ def run_daemon(interval):
             time.sleep(random.uniform(0.3, 0.6))
         t0 = emu.send("add b classic " + b)
         t0_ms = t0 * 1000.0
-        ev = wait_led(lambda ev: ev[1] == 1 and ev[4] == 1 and ev[0] >= int(t0_ms) - 1)
+        ev = daemon.wait_led(lambda ev: ev[1] == 1 and ev[4] == 1 and ev[0] >= int(t0_ms) - 1)
         emu.send("remove all")
         if ev is None:
             missed += 1
@@ -188,13 +96,9 @@ def run_daemon(interval):
 
     emu.send("remove all")
     time.sleep(2)
-    c0, w0 = cpu_ticks(proc.pid), time.monotonic()
-    time.sleep(IDLE_S)
-    c1, w1 = cpu_ticks(proc.pid), time.monotonic()
-    cpu = (c1 - c0) / os.sysconf("SC_CLK_TCK") / (w1 - w0) * 100.0
+    cpu, = idle_cpu([daemon.proc.pid], IDLE_S)
 
-    proc.terminate()
-    proc.wait(10)
+    daemon.stop()
     emu.stop()
     return lat, missed, rows, cpu
 
@@ -204,14 +108,13 @@ def run_nfcpoll():
     if not nfcpoll:
         return None
     d = tempfile.mkdtemp(dir=tmp)
-    emu = Emulator(d)
+    emu = Emulator(EMU, d)
     env = dict(os.environ, LIBNFC_DEVICE="pn532_uart:" + emu.link, LIBNFC_AUTO_SCAN="false")
     cmd = ([shutil.which("stdbuf"), "-oL"] if shutil.which("stdbuf") else []) + [nfcpoll]
     lat = []
     for i in range(NFCPOLL_RUNS):
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                             text=True, bufsize=1)
-        children.append(p)
+        p = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+                  bufsize=1)
         for line in p.stdout:
             if "will poll" in line:
                 break
@@ -238,7 +141,7 @@ try:
     results = [(iv,) + run_daemon(iv) for iv in INTERVALS]
     ref = run_nfcpoll()
 finally:
-    cleanup()
+    cleanup(tmp)
 
 def fmt(lat):
     if not lat:
