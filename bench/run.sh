@@ -1,11 +1,11 @@
 #!/bin/bash
 # make bench: figures, never pass/fail. Each section says what it measures
-# and how. BENCH_ONLY=taps,rss,libnfc,cli,slowstore,crowd picks sections.
+# and how. BENCH_ONLY=taps,rss,libnfc,speed,cli,slowstore,crowd picks sections.
 set -euo pipefail
 BUILD=$(cd "${BUILD:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=$(cd "$HERE/../.." && pwd)/shared/data/sociopatterns-sfhh/tij_SFHH.dat
-ONLY=${BENCH_ONLY:-taps,rss,libnfc,cli,slowstore,crowd}
+ONLY=${BENCH_ONLY:-taps,rss,libnfc,speed,cli,slowstore,crowd}
 TMP=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$TMP"' EXIT
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -87,6 +87,12 @@ fi
 if want libnfc && [ -x "$BUILD/tests/pn532emu" ]; then
 	echo "== libnfc reader against the emulated PN532 =="
 	bash "$HERE/libnfc.sh" "$BUILD"
+	echo
+fi
+
+if want speed && [ -x "$BUILD/tests/pn532emu" ] && [ -x "$BUILD/bench/naive_station" ]; then
+	echo "== tapmeetd against a naive station, side by side: tap to commit, shortest hold seen, idle CPU, memory =="
+	bash "$HERE/speed.sh" "$BUILD"
 	echo
 fi
 
