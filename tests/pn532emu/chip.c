@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timing.h"
 
 enum {
 	CMD_DIAGNOSE = 0x00,
@@ -35,7 +36,7 @@ enum {
 #define PTT_GENERIC_106 0x00
 #define PTT_MIFARE 0x10
 #define PTT_ISO14443_4A 0x20
-#define AUTOPOLL_PERIOD_MS 150
+#define RETRY_TIMEOUT_DEFAULT 0x0A /* fRetryTimeout at power-on: 51.2 ms */
 
 const char *chip_command_name(uint8_t code)
 {
@@ -95,6 +96,8 @@ static void set_field(struct chip *c, struct tagset *ts, bool on)
 	if (c->field_on == on)
 		return;
 	c->field_on = on;
+	if (on)
+		c->cost += timing_field_on_settle();
 	tagset_power(ts, on);
 	if (!on)
 		forget_targets(c);
@@ -108,6 +111,7 @@ void chip_reset(struct chip *c, struct tagset *ts)
 	c->rty_atr = 0xFF;
 	c->rty_psl = 0x01;
 	c->rty_passive = 0xFF;
+	c->retry_timeout = RETRY_TIMEOUT_DEFAULT;
 	c->field_on = true; /* force set_field() to power the tags down */
 	set_field(c, ts, false);
 }
@@ -267,6 +271,9 @@ static enum chip_outcome rf_configuration(struct chip *c, struct tagset *ts, con
 	case 0x01:
 		set_field(c, ts, cmd[2] & 0x01);
 		break;
+	case 0x02:
+		c->retry_timeout = cmd[4];
+		break;
 	case 0x04:
 		c->rty_com = cmd[2];
 		break;
@@ -309,10 +316,19 @@ static bool auto_rats(const struct chip *c)
 	return c->parameters & PARAM_AUTO_RATS;
 }
 
-static void halt_tag(struct tag *t)
+/* HLTA, or S(DESELECT) for a badge in ISO14443-4. */
+static void halt_tag(struct chip *c, struct tag *t)
 {
-	if (t && tag_is_selected(t))
-		tag_halt(t);
+	if (!t || !tag_is_selected(t))
+		return;
+	c->cost += timing_halt(t->state == TAG_PROTOCOL);
+	tag_halt(t);
+}
+
+/* WUPA/REQA, anticollision and select of t (+ RATS/ATS when AUTO_RATS is on). */
+static void activation_cost(struct chip *c, const struct tag *t)
+{
+	c->cost += timing_activation(t->uid_len, tag_is_iso4(t) && auto_rats(c));
 }
 
 /* Make Tg the selected target; a halted tag is woken with WUPA, the other one halted. */
@@ -324,11 +340,14 @@ static bool select_tg(struct chip *c, struct tagset *ts, uint8_t tg)
 	tg &= 0x3F;
 	if (c->active_tg == tg)
 		return active_tag(c, ts) != NULL;
-	halt_tag(active_tag(c, ts));
+	halt_tag(c, active_tag(c, ts));
 	c->active_tg = tg;
 	t = target ? tagset_find_id(ts, target->tag_id) : NULL;
-	if (!t || t->state == TAG_OFF)
+	if (!t || t->state == TAG_OFF) {
+		c->cost += timing_empty_attempt(); /* WUPA that nobody answers */
 		return false;
+	}
+	activation_cost(c, t);
 	tag_select(t, auto_rats(c));
 	return true;
 }
@@ -371,6 +390,8 @@ static size_t find_type_a(struct chip *c, struct tagset *ts, const uint8_t *init
 				continue;
 			if (init_len && !uid_matches(t, init, init_len))
 				continue;
+			if (found == 0 && pass == 1) /* found by the chip's retry */
+				c->cost += timing_empty_attempt();
 			hits[found++] = t;
 		}
 	}
@@ -393,10 +414,13 @@ static void put_type_a_data(struct chip *c, struct chip_reply *r, uint8_t tg, co
 static void activate_found(struct chip *c, struct tag **hits, size_t found, const uint8_t *types)
 {
 	forget_targets(c);
+	if (found)
+		c->cost += timing_fw_rf();
 	for (size_t i = 0; i < found; i++) {
+		activation_cost(c, hits[i]);
 		tag_select(hits[i], auto_rats(c));
 		if (i + 1 < found)
-			tag_halt(hits[i]);
+			halt_tag(c, hits[i]);
 		c->targets[i].used = true;
 		c->targets[i].tag_id = hits[i]->id;
 		c->targets[i].type = types ? types[i] : PTT_MIFARE;
@@ -404,8 +428,22 @@ static void activate_found(struct chip *c, struct tag **hits, size_t found, cons
 	c->active_tg = (unsigned)found;
 }
 
+/* The running command waits: its attempts (polls) start now and repeat every
+ * step; it gives up after `total` (negative: never). A badge that arrives is
+ * seen at the next attempt (chip_poll). */
+static void wait_in_steps(struct chip *c, int64_t step, int64_t total)
+{
+	if (c->pending_waiting)
+		return;
+	c->pending_waiting = true;
+	c->pending_base = c->exec_start + c->cost;
+	c->pending_step = step;
+	c->pending_has_deadline = total >= 0;
+	c->pending_deadline = c->pending_base + (total > 0 ? total : 0);
+}
+
 static enum chip_outcome in_list_passive_target(struct chip *c, struct tagset *ts, const uint8_t *cmd,
-						size_t len, struct chip_reply *r, bool may_wait)
+						size_t len, struct chip_reply *r)
 {
 	struct tag *hits[2] = { NULL, NULL };
 	size_t found = 0;
@@ -417,8 +455,13 @@ static enum chip_outcome in_list_passive_target(struct chip *c, struct tagset *t
 	/* Only 106 kbps type A badges exist here; other modulations find nothing. */
 	if (cmd[2] == BRTY_ISO14443A_106)
 		found = find_type_a(c, ts, cmd + 3, len - 3, cmd[1], hits);
-	if (found == 0 && may_wait && c->rty_passive == 0xFF)
-		return CHIP_PENDING; /* MxRtyPassiveActivation 0xFF: retry forever */
+	/* MxRtyPassiveActivation 0xFF retries forever. A finite count takes
+	 * (count + 1) attempts; without the timing model it answers at once. */
+	if (found == 0 && (c->rty_passive == 0xFF || timing_enabled())) {
+		int64_t attempt = timing_empty_attempt();
+		wait_in_steps(c, attempt, c->rty_passive == 0xFF ? -1 : (int64_t)(c->rty_passive + 1) * attempt);
+		return CHIP_PENDING;
+	}
 	activate_found(c, hits, found, NULL);
 	reply_begin(r, cmd[0]);
 	reply_byte(r, (uint8_t)found);
@@ -440,7 +483,7 @@ static uint8_t autopoll_type_for(const struct tag *t, const uint8_t *types, size
 }
 
 static enum chip_outcome in_auto_poll(struct chip *c, struct tagset *ts, const uint8_t *cmd, size_t len,
-				      struct chip_reply *r, bool may_wait, const struct timespec *now)
+				      struct chip_reply *r)
 {
 	const uint8_t *types = cmd + 3;
 	size_t n_types = len > 3 ? len - 3 : 0;
@@ -462,18 +505,12 @@ static enum chip_outcome in_auto_poll(struct chip *c, struct tagset *ts, const u
 		hit_types[found] = type;
 		hits[found++] = candidates[i];
 	}
-	if (found == 0 && may_wait) {
-		if (cmd[1] != 0xFF && !c->pending_has_deadline) {
-			long ms = (long)cmd[1] * (long)n_types * cmd[2] * AUTOPOLL_PERIOD_MS;
-			c->pending_has_deadline = true;
-			c->pending_deadline = *now;
-			c->pending_deadline.tv_sec += ms / 1000;
-			c->pending_deadline.tv_nsec += (ms % 1000) * 1000000L;
-			if (c->pending_deadline.tv_nsec >= 1000000000L) {
-				c->pending_deadline.tv_sec++;
-				c->pending_deadline.tv_nsec -= 1000000000L;
-			}
-		}
+	if (found == 0) {
+		/* One poll per type: its air time, then Period x 150 ms. Without
+		 * the timing model a new badge is found at once. */
+		int64_t poll = timing_empty_attempt() + timing_autopoll_period(cmd[2]);
+		wait_in_steps(c, timing_enabled() ? poll : 0,
+			      cmd[1] == 0xFF ? -1 : (int64_t)cmd[1] * (int64_t)n_types * poll);
 		return CHIP_PENDING;
 	}
 	activate_found(c, hits, found, hit_types);
@@ -497,6 +534,7 @@ static enum chip_outcome in_select(struct chip *c, struct tagset *ts, const uint
 		return CHIP_SYNTAX_ERROR;
 	if (!target_for_tg(c, cmd[1]))
 		return reply_status(c, r, cmd[0], ST_NOT_ACCEPTABLE);
+	c->cost += timing_fw_rf();
 	return reply_status(c, r, cmd[0], select_tg(c, ts, cmd[1]) ? ST_OK : ST_TIMEOUT);
 }
 
@@ -512,7 +550,7 @@ static enum chip_outcome in_deselect_or_release(struct chip *c, struct tagset *t
 		struct chip_target *target = &c->targets[tg - 1];
 		if (!target->used || (cmd[1] != 0 && cmd[1] != tg))
 			continue;
-		halt_tag(tagset_find_id(ts, target->tag_id));
+		halt_tag(c, tagset_find_id(ts, target->tag_id));
 		if (c->active_tg == tg)
 			c->active_tg = 0;
 		if (release)
@@ -536,6 +574,7 @@ static enum chip_outcome in_data_exchange(struct chip *c, struct tagset *ts, con
 	size_t out_len = 0;
 	uint8_t status;
 	struct tag *t;
+	bool iso4;
 
 	if (len < 2)
 		return CHIP_SYNTAX_ERROR;
@@ -544,9 +583,19 @@ static enum chip_outcome in_data_exchange(struct chip *c, struct tagset *ts, con
 	if ((cmd[1] & 0x3F) != c->active_tg && !select_tg(c, ts, cmd[1]))
 		return reply_status(c, r, cmd[0], ST_TIMEOUT);
 	t = active_tag(c, ts);
-	if (!t)
-		return reply_status(c, r, cmd[0], ST_TIMEOUT); /* the badge left the field */
+	c->cost += timing_fw_rf();
+	if (!t) { /* the badge left the field */
+		c->cost += timing_no_answer(len - 2, c->retry_timeout);
+		return reply_status(c, r, cmd[0], ST_TIMEOUT);
+	}
+	iso4 = t->state == TAG_PROTOCOL;
 	status = tag_data_exchange(t, cmd + 2, len - 2, out, &out_len);
+	if (status == ST_TIMEOUT)
+		c->cost += timing_no_answer(len - 2, c->retry_timeout);
+	else if (!iso4 && len > 2 && (cmd[2] == 0x60 || cmd[2] == 0x61))
+		c->cost += timing_mifare_auth();
+	else
+		c->cost += timing_exchange(len - 2, out_len, iso4);
 	return reply_exchange(c, r, cmd[0], status, out, status == ST_OK ? out_len : 0);
 }
 
@@ -563,11 +612,16 @@ static enum chip_outcome in_communicate_thru(struct chip *c, struct tagset *ts, 
 	/* Short frames (TxLastBits != 0: REQA, anticollision by hand) are not emulated. */
 	if (t && (c->regs[REG_CIU_BIT_FRAMING] & 0x07) == 0)
 		status = tag_raw_exchange(t, cmd + 1, len - 1, out, &out_len);
+	c->cost += timing_fw_rf();
+	if (status == ST_TIMEOUT)
+		c->cost += timing_no_answer(len - 1, c->retry_timeout);
+	else
+		c->cost += timing_exchange(len - 1, out_len, false);
 	return reply_exchange(c, r, cmd[0], status, out, status == ST_OK ? out_len : 0);
 }
 
 static enum chip_outcome execute(struct chip *c, struct tagset *ts, const uint8_t *cmd, size_t len,
-				 struct chip_reply *r, bool may_wait, const struct timespec *now)
+				 struct chip_reply *r)
 {
 	switch (cmd[0]) {
 	case CMD_DIAGNOSE:
@@ -597,9 +651,9 @@ static enum chip_outcome execute(struct chip *c, struct tagset *ts, const uint8_
 	case CMD_RF_CONFIGURATION:
 		return rf_configuration(c, ts, cmd, len, r);
 	case CMD_IN_LIST_PASSIVE_TARGET:
-		return in_list_passive_target(c, ts, cmd, len, r, may_wait);
+		return in_list_passive_target(c, ts, cmd, len, r);
 	case CMD_IN_AUTO_POLL:
-		return in_auto_poll(c, ts, cmd, len, r, may_wait, now);
+		return in_auto_poll(c, ts, cmd, len, r);
 	case CMD_IN_SELECT:
 		return in_select(c, ts, cmd, len, r);
 	case CMD_IN_DESELECT:
@@ -621,18 +675,29 @@ static enum chip_outcome execute(struct chip *c, struct tagset *ts, const uint8_
 	}
 }
 
+static void clear_pending(struct chip *c)
+{
+	c->pending_len = 0;
+	c->pending_waiting = false;
+	c->pending_has_deadline = false;
+}
+
 enum chip_outcome chip_execute(struct chip *c, struct tagset *ts, const uint8_t *cmd, size_t len,
-			       struct chip_reply *r, const struct timespec *now)
+			       struct chip_reply *r, int64_t start)
 {
 	enum chip_outcome out;
 
 	c->asleep = false;
-	c->pending_len = 0;
-	c->pending_has_deadline = false;
-	out = execute(c, ts, cmd, len, r, true, now);
+	clear_pending(c);
+	c->exec_start = start;
+	c->cost = timing_fw_command();
+	out = execute(c, ts, cmd, len, r);
+	r->ready = start + c->cost;
 	if (out == CHIP_PENDING) {
-		if (len > CHIP_PENDING_MAX)
+		if (len > CHIP_PENDING_MAX) {
+			clear_pending(c);
 			return CHIP_SYNTAX_ERROR;
+		}
 		memcpy(c->pending, cmd, len);
 		c->pending_len = len;
 		log_note("%s waits for a badge", chip_command_name(cmd[0]));
@@ -649,42 +714,51 @@ void chip_abort(struct chip *c)
 {
 	if (c->pending_len)
 		log_note("%s aborted by the host", chip_command_name(c->pending[0]));
-	c->pending_len = 0;
-	c->pending_has_deadline = false;
+	clear_pending(c);
 }
 
-static bool deadline_passed(const struct chip *c, const struct timespec *now)
+/* The first attempt at or after now. Attempt 0, at the base, was the one
+ * chip_execute() made; the next ones start at base + k * step. */
+static int64_t next_attempt(const struct chip *c, int64_t now)
 {
-	if (!c->pending_has_deadline)
-		return false;
-	if (now->tv_sec != c->pending_deadline.tv_sec)
-		return now->tv_sec > c->pending_deadline.tv_sec;
-	return now->tv_nsec >= c->pending_deadline.tv_nsec;
+	int64_t k;
+
+	if (c->pending_step <= 0)
+		return now > c->pending_base ? now : c->pending_base;
+	k = (now - c->pending_base + c->pending_step - 1) / c->pending_step;
+	return c->pending_base + (k < 1 ? 1 : k) * c->pending_step;
 }
 
-bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, const struct timespec *now)
+bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, int64_t now)
 {
-	bool expired;
-	enum chip_outcome out;
+	int64_t at;
 
 	if (!c->pending_len)
 		return false;
-	expired = deadline_passed(c, now);
-	out = execute(c, ts, c->pending, c->pending_len, r, !expired, now);
-	if (out != CHIP_REPLY)
+	if (c->pending_has_deadline && now >= c->pending_deadline) { /* the last attempt found nobody */
+		forget_targets(c);
+		reply_begin(r, c->pending[0]);
+		reply_byte(r, 0);
+		r->ready = c->pending_deadline;
+		clear_pending(c);
+		return true;
+	}
+	at = next_attempt(c, now);
+	if (c->pending_has_deadline && at >= c->pending_deadline)
+		return false; /* the chip gives up before its next attempt */
+	c->exec_start = at;
+	c->cost = 0;
+	if (execute(c, ts, c->pending, c->pending_len, r) != CHIP_REPLY)
 		return false;
-	c->pending_len = 0;
-	c->pending_has_deadline = false;
+	r->ready = at + c->cost;
+	clear_pending(c);
 	return true;
 }
 
-int chip_ms_until_deadline(const struct chip *c, const struct timespec *now)
+bool chip_deadline(const struct chip *c, int64_t *deadline)
 {
-	long ms;
-
 	if (!c->pending_len || !c->pending_has_deadline)
-		return -1;
-	ms = (c->pending_deadline.tv_sec - now->tv_sec) * 1000L +
-	     (c->pending_deadline.tv_nsec - now->tv_nsec) / 1000000L;
-	return ms < 0 ? 0 : (int)(ms > 60000 ? 60000 : ms + 1);
+		return false;
+	*deadline = c->pending_deadline;
+	return true;
 }

@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "tag.h"
 
@@ -21,6 +20,7 @@ enum chip_outcome {
 struct chip_reply {
 	uint8_t data[CHIP_REPLY_MAX];
 	size_t len;
+	int64_t ready; /* when the chip has the answer ready (monotonic ns) */
 };
 
 struct chip_target {
@@ -39,22 +39,30 @@ struct chip {
 	uint8_t last_error;
 	struct chip_target targets[2]; /* Tg 1 and 2 */
 	unsigned active_tg;            /* 0: no target selected */
+	uint8_t retry_timeout; /* fRetryTimeout code (RFConfiguration item 0x02) */
+	int64_t cost;          /* chip time spent so far by the running command */
+	int64_t exec_start;    /* when the running command started executing */
 	uint8_t pending[CHIP_PENDING_MAX];
 	size_t pending_len;
+	bool pending_waiting;  /* the retry/poll clock of the waiting command runs */
+	int64_t pending_base;  /* its first attempt */
+	int64_t pending_step;  /* a new badge is seen at base + k * step */
 	bool pending_has_deadline;
-	struct timespec pending_deadline;
+	int64_t pending_deadline;
 };
 
 void chip_reset(struct chip *c, struct tagset *ts);
+/* start: when the chip begins to execute (after its ACK). r->ready is set for
+ * CHIP_REPLY and CHIP_SYNTAX_ERROR. */
 enum chip_outcome chip_execute(struct chip *c, struct tagset *ts, const uint8_t *cmd, size_t len,
-			       struct chip_reply *r, const struct timespec *now);
+			       struct chip_reply *r, int64_t start);
 bool chip_is_pending(const struct chip *c);
 /* Host sent ACK (or a new command): drop the running command without answering. */
 void chip_abort(struct chip *c);
 /* Re-evaluate a waiting command (new tag, timeout). True when r holds its answer. */
-bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, const struct timespec *now);
-/* Milliseconds until the pending command's deadline, or -1. */
-int chip_ms_until_deadline(const struct chip *c, const struct timespec *now);
+bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, int64_t now);
+/* True and *deadline set when the pending command gives up at a known time. */
+bool chip_deadline(const struct chip *c, int64_t *deadline);
 /* The chip powers down after answering PowerDown; any host byte wakes it. */
 void chip_enter_sleep(struct chip *c, struct tagset *ts);
 const char *chip_command_name(uint8_t code);

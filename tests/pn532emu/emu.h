@@ -12,6 +12,18 @@
 #include "link.h"
 #include "tag.h"
 
+#define OUT_QUEUE_MAX 8
+
+/* A frame leaving the chip's UART: on the line from start, at the host at due. */
+struct out_frame {
+	int64_t start;
+	int64_t due;
+	bool answer; /* a response or error frame, which an abort cancels (not an ACK) */
+	const char *what;
+	size_t len;
+	uint8_t bytes[FRAME_ENCODED_MAX];
+};
+
 struct emu {
 	struct link link;
 	struct chip chip;
@@ -24,6 +36,10 @@ struct emu {
 	bool quit;
 	uint8_t last_response[FRAME_ENCODED_MAX];
 	size_t last_response_len;
+	int64_t line_in;  /* host->chip line busy until */
+	int64_t line_out; /* chip->host line busy until */
+	struct out_frame out[OUT_QUEUE_MAX];
+	size_t out_len;
 };
 
 /* Control commands (commands.c). */

@@ -16,6 +16,7 @@
 
 #include "emu.h"
 #include "log.h"
+#include "timing.h"
 
 #define RAW_CHECK_INTERVAL_MS 500
 
@@ -25,14 +26,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static struct timespec now_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts;
 }
 
 static void write_to_host(struct emu *e, const uint8_t *bytes, size_t len, const char *what)
@@ -55,6 +48,69 @@ static void write_to_host(struct emu *e, const uint8_t *bytes, size_t len, const
 			return;
 		done += (size_t)n;
 	}
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static void drop_first(struct emu *e)
+{
+	memmove(e->out, e->out + 1, (e->out_len - 1) * sizeof(e->out[0]));
+	e->out_len--;
+}
+
+/* Hands the host every frame whose last byte has left the chip by now. */
+static void flush_output(struct emu *e, int64_t now)
+{
+	while (e->out_len && e->out[0].due <= now) {
+		write_to_host(e, e->out[0].bytes, e->out[0].len, e->out[0].what);
+		drop_first(e);
+	}
+}
+
+/* A frame the chip has ready at `ready` queues on its UART behind the others. */
+static void send_frame(struct emu *e, const uint8_t *bytes, size_t len, const char *what, int64_t ready,
+		       bool answer)
+{
+	struct out_frame *f;
+
+	if (!link_is_up(&e->link))
+		return;
+	if (e->out_len == OUT_QUEUE_MAX) { /* a host flooding the chip: no pacing for the oldest */
+		write_to_host(e, e->out[0].bytes, e->out[0].len, e->out[0].what);
+		drop_first(e);
+	}
+	f = &e->out[e->out_len++];
+	f->start = max64(e->line_out, ready);
+	f->due = f->start + timing_uart(len);
+	f->answer = answer;
+	f->what = what;
+	f->len = len;
+	memcpy(f->bytes, bytes, len);
+	e->line_out = f->due;
+	flush_output(e, timing_now());
+}
+
+/* An abort at time `at`: answers not yet on the line are never sent (the
+ * bytes of one already leaving the UART cannot be called back). */
+static void cancel_answers(struct emu *e, int64_t at)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < e->out_len; i++) {
+		if (e->out[i].answer && e->out[i].start > at) {
+			log_note("%s cancelled before it left the chip", e->out[i].what);
+			continue;
+		}
+		e->out[kept++] = e->out[i];
+	}
+	e->out_len = kept;
+	if (kept)
+		e->line_out = e->out[kept - 1].due;
+	else
+		e->line_out = e->line_out > at ? at : e->line_out;
 }
 
 /* Applies the armed garbage/badcsum faults to an encoded response frame. */
@@ -86,7 +142,7 @@ static void send_response(struct emu *e, const struct chip_reply *r)
 	memcpy(e->last_response, frame, (size_t)len);
 	e->last_response_len = (size_t)len;
 	what = apply_faults(e, frame, (size_t)len);
-	write_to_host(e, frame, (size_t)len, what);
+	send_frame(e, frame, (size_t)len, what, r->ready, true);
 	if (r->data[0] == 0x17) /* answered PowerDown: the chip now sleeps */
 		chip_enter_sleep(&e->chip, &e->tags);
 }
@@ -94,51 +150,57 @@ static void send_response(struct emu *e, const struct chip_reply *r)
 void emu_run_pending(struct emu *e)
 {
 	struct chip_reply r;
-	struct timespec now = now_monotonic();
 
-	if (chip_poll(&e->chip, &e->tags, &r, &now))
+	if (chip_poll(&e->chip, &e->tags, &r, timing_now()))
 		send_response(e, &r);
 }
 
-static void on_command(struct emu *e)
+/* The command's last byte reached the chip at `at`. */
+static void on_command(struct emu *e, int64_t at)
 {
 	size_t len;
 	const uint8_t *cmd = frame_parser_command(&e->parser, &len);
-	struct timespec now = now_monotonic();
+	int64_t start = at + timing_fw_ack();
 	struct chip_reply r;
 
 	if (chip_is_pending(&e->chip))
 		chip_abort(&e->chip); /* a new command supersedes the running one */
+	cancel_answers(e, at);
 	log_bytes("host->chip", cmd, len, chip_command_name(cmd[0]));
-	write_to_host(e, frame_ack, sizeof(frame_ack), "ACK");
-	switch (chip_execute(&e->chip, &e->tags, cmd, len, &r, &now)) {
+	send_frame(e, frame_ack, sizeof(frame_ack), "ACK", start, false);
+	switch (chip_execute(&e->chip, &e->tags, cmd, len, &r, start)) {
 	case CHIP_REPLY:
+		if (timing_enabled())
+			log_note("%s: answer ready %.3f ms after the command", chip_command_name(cmd[0]),
+				 (double)(r.ready - at) / 1e6);
 		send_response(e, &r);
 		break;
 	case CHIP_SYNTAX_ERROR:
-		write_to_host(e, frame_error, sizeof(frame_error), "error frame");
+		send_frame(e, frame_error, sizeof(frame_error), "error frame", r.ready, true);
 		break;
 	case CHIP_PENDING:
 		break;
 	}
 }
 
-static void on_frame_event(struct emu *e, enum frame_event ev)
+static void on_frame_event(struct emu *e, enum frame_event ev, int64_t at)
 {
 	switch (ev) {
 	case FRAME_NONE:
 		return;
 	case FRAME_COMMAND:
-		on_command(e);
+		on_command(e, at);
 		return;
 	case FRAME_ACK:
 		log_bytes("host->chip", frame_ack, sizeof(frame_ack), "ACK (abort)");
 		chip_abort(&e->chip);
+		cancel_answers(e, at);
 		return;
 	case FRAME_NACK:
 		log_bytes("host->chip", frame_nack, sizeof(frame_nack), "NACK (resend)");
 		if (e->last_response_len)
-			write_to_host(e, e->last_response, e->last_response_len, "response (again)");
+			send_frame(e, e->last_response, e->last_response_len, "response (again)",
+				   at + timing_fw_ack(), true);
 		return;
 	default:
 		log_note("host frame dropped: %s", frame_event_name(ev));
@@ -150,6 +212,7 @@ static void read_host(struct emu *e)
 {
 	uint8_t buf[512];
 	ssize_t n = read(e->link.master, buf, sizeof(buf));
+	int64_t at;
 
 	if (n <= 0)
 		return;
@@ -163,8 +226,14 @@ static void read_host(struct emu *e)
 		e->chip.asleep = false;
 		log_note("woken up by host bytes");
 	}
-	for (ssize_t i = 0; i < n; i++)
-		on_frame_event(e, frame_parser_feed(&e->parser, buf[i]));
+	/* The bytes occupy the line one after the other from when they were
+	 * read, or from when the previous ones have arrived. */
+	at = max64(e->line_in, timing_now());
+	for (ssize_t i = 0; i < n; i++) {
+		at += timing_uart(1);
+		e->line_in = at;
+		on_frame_event(e, frame_parser_feed(&e->parser, buf[i]), at);
+	}
 }
 
 int emu_link_up(struct emu *e)
@@ -177,6 +246,8 @@ int emu_link_up(struct emu *e)
 	chip_reset(&e->chip, &e->tags);
 	frame_parser_reset(&e->parser);
 	e->last_response_len = 0;
+	e->out_len = 0;
+	e->line_in = e->line_out = 0;
 	printf("READY %s\n", e->link.slave_path);
 	fflush(stdout);
 	log_note("serving on %s -> %s", e->link.link_path, e->link.slave_path);
@@ -187,15 +258,22 @@ void emu_link_down(struct emu *e)
 {
 	log_note("device vanishes");
 	chip_abort(&e->chip);
+	e->out_len = 0; /* frames still in the UART are lost with the device */
 	link_close(&e->link);
 }
 
-static int poll_timeout_ms(const struct emu *e)
+/* Until the next due frame, chip deadline or raw-mode check. */
+static struct timespec poll_timeout(const struct emu *e)
 {
-	struct timespec now = now_monotonic();
-	int ms = chip_ms_until_deadline(&e->chip, &now);
+	int64_t now = timing_now();
+	int64_t wake = now + RAW_CHECK_INTERVAL_MS * 1000000LL;
+	int64_t deadline;
 
-	return (ms < 0 || ms > RAW_CHECK_INTERVAL_MS) ? RAW_CHECK_INTERVAL_MS : ms;
+	if (e->out_len && e->out[0].due < wake)
+		wake = e->out[0].due;
+	if (chip_deadline(&e->chip, &deadline) && deadline < wake)
+		wake = deadline;
+	return timing_timespec(wake - now);
 }
 
 static void serve(struct emu *e)
@@ -209,19 +287,25 @@ static void serve(struct emu *e)
 			fds[n++] = (struct pollfd){ .fd = e->link.master, .events = POLLIN };
 		first_control = n;
 		n += control_pollfds(&e->control, fds + n, sizeof(fds) / sizeof(fds[0]) - n);
-		if (poll(fds, n, poll_timeout_ms(e)) < 0 && errno != EINTR)
+		struct timespec timeout = poll_timeout(e);
+
+		if (ppoll(fds, n, &timeout, NULL) < 0 && errno != EINTR)
 			break;
 		if (first_control == 1 && (fds[0].revents & POLLIN))
 			read_host(e);
 		control_service(&e->control, fds + first_control, n - first_control, emu_control_line, e);
 		emu_run_pending(e);
+		flush_output(e, timing_now());
 		link_keep_raw(&e->link);
 	}
 }
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: pn532emu --link PATH --control PATH [--log]\n");
+	fprintf(out, "usage: pn532emu --link PATH --control PATH [--log] [--no-timing] [--baud N]\n"
+		     "  --no-timing  answer at once (no UART or chip timing model)\n"
+		     "  --baud N     UART line speed of the timing model (default %u)\n",
+		TIMING_DEFAULT_BAUD);
 }
 
 int main(int argc, char **argv)
@@ -230,20 +314,33 @@ int main(int argc, char **argv)
 		{ "link", required_argument, NULL, 'l' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "log", no_argument, NULL, 'v' },
+		{ "no-timing", no_argument, NULL, 'n' },
+		{ "baud", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct emu emu; /* large (register file): keep it off the stack */
 	const char *link_path = NULL;
 	const char *control_path = NULL;
+	bool timing = true;
+	unsigned long baud = TIMING_DEFAULT_BAUD;
+	char *end;
 	int opt;
 	int err;
 
-	while ((opt = getopt_long(argc, argv, "l:c:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:c:vnb:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'l': link_path = optarg; break;
 		case 'c': control_path = optarg; break;
 		case 'v': log_set_enabled(true); break;
+		case 'n': timing = false; break;
+		case 'b':
+			baud = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || baud < 300 || baud > 10000000) {
+				fprintf(stderr, "pn532emu: --baud wants a speed from 300 to 10000000\n");
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -252,6 +349,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	timing_configure(timing, (unsigned)baud);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
