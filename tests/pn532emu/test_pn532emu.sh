@@ -120,6 +120,46 @@ send '\x00\x00\xff\x02\xfe\xd4\x70\xbc\x00'
 check "frame: unknown command gets ACK then the error frame" "${ACK}0000ff01ff7f8100" "$(recv 14)"
 send '\x00\x00\xff\x09\xf7\xd4\x00\x00\x6c\x69\x62\x6e\x66\x63\xbe\x00'
 check "frame: Diagnose communication test echoes" "${ACK}0000ff09f7d501006c69626e6663bc00" "$(recv 22)"
+
+# ---------------------------------------------------------------- timing model (on by default)
+# Lower bounds only: a loaded machine may answer later, never earlier.
+BYTE_NS=86806     # one UART byte at 115200 baud: 10 bits
+ATTEMPT_NS=1016224 # one empty activation attempt (README "Timing model")
+now_ns() { date +%s%N; }
+# at_least DESCRIPTION MIN_NS ACTUAL_NS
+at_least() {
+	if (($3 >= $2)); then pass "$1"; else fail "$1" "expected at least $(($2 / 1000)) us, took $(($3 / 1000)) us"; fi
+}
+
+t0=$(now_ns)
+send '\x00\x00\xff\x02\xfe\xd4\x02\x2a\x00'
+out=$(recv 19)
+t1=$(now_ns)
+check "timing: GetFirmwareVersion still answered" "$ACK$FW_RESPONSE" "$out"
+at_least "timing: GetFirmwareVersion takes at least its 28 UART bytes" $(((9 + 6 + 13) * BYTE_NS)) $((t1 - t0))
+
+# RFConfiguration item 5: MxRtyPassiveActivation 0xC8, then InListPassiveTarget with no badge.
+send '\x00\x00\xff\x06\xfa\xd4\x32\x05\xff\x01\xc8\x2d\x00'
+check "timing: MxRtyPassiveActivation set to 200" "${ACK}0000ff02fed533f800" "$(recv 15)"
+t0=$(now_ns)
+send '\x00\x00\xff\x04\xfc\xd4\x4a\x01\x00\xe1\x00'
+out=$(recv 16 3)
+t1=$(now_ns)
+check "timing: finite retries with no badge answer 0 targets" "${ACK}0000ff03fdd54b00e000" "$out"
+at_least "timing: 200 retries take at least 201 empty attempts" $((201 * ATTEMPT_NS)) $((t1 - t0))
+
+# A badge put down while the chip retries is found at its next attempt.
+send '\x00\x00\xff\x06\xfa\xd4\x32\x05\xff\x01\xfe\xf7\x00'
+check "timing: MxRtyPassiveActivation set to 254" "${ACK}0000ff02fed533f800" "$(recv 15)"
+coproc CTLP { socat -t 5 - UNIX-CONNECT:"$CTL"; }
+send '\x00\x00\xff\x04\xfc\xd4\x4a\x01\x00\xe1\x00'
+sleep 0.05
+echo "add late classic 01020304" >&"${CTLP[1]}"
+out=$(recv 25 3)
+check "timing: a badge added during the retries is found" "${ACK}0000ff0cf4d54b01010004080401020304c400" "$out"
+echo "remove late" >&"${CTLP[1]}"
+exec {CTLP[1]}>&-
+wait "$CTLP_PID" 2>/dev/null || true
 stty -F "$LINK" min 0 time 0
 exec 3>&-
 
@@ -230,6 +270,29 @@ check_contains "vanished device: nfc-list cannot open it" "Unable to open NFC de
 ctl_ok return
 if [[ -c $(readlink -f "$LINK") ]]; then pass "return re-creates the device symlink"; else fail "return re-creates the device symlink"; fi
 check "after return: nfc-list works again" "0004 01020304 08" "$(targets_of "$(nfc_list)")"
+
+# ---------------------------------------------------------------- --no-timing (functional only)
+NT_LINK=$WORK/pn532-nt
+NT_CTL=$WORK/control-nt.sock
+"$EMU" --no-timing --link "$NT_LINK" --control "$NT_CTL" >"$WORK/emu-nt.out" 2>"$WORK/emu-nt.err" &
+NT_PID=$!
+if wait_for_file_text "$WORK/emu-nt.out" READY 5; then
+	printf 'add nt classic 0A0B0C0D\n' | socat -t 2 - UNIX-CONNECT:"$NT_CTL" >/dev/null
+	out=$(LIBNFC_DEVICE="pn532_uart:$NT_LINK" nfc_list)
+	check "--no-timing: nfc-list finds the badge" "0004 0a0b0c0d 08" "$(targets_of "$out")"
+	printf 'remove all\n' | socat -t 2 - UNIX-CONNECT:"$NT_CTL" >/dev/null
+	check "--no-timing: nfc-list finds nothing on an empty reader" "" "$(targets_of "$(LIBNFC_DEVICE="pn532_uart:$NT_LINK" nfc_list)")"
+	printf 'quit\n' | socat -t 2 - UNIX-CONNECT:"$NT_CTL" >/dev/null
+else
+	fail "--no-timing: emulator prints READY" "$(cat "$WORK/emu-nt.err")"
+fi
+wait "$NT_PID" 2>/dev/null || true
+check_contains "usage names --no-timing and --baud" "[--no-timing] [--baud N]" "$("$EMU" --help)"
+if "$EMU" --baud fast --link "$WORK/x" --control "$WORK/y" 2>/dev/null; then
+	fail "--baud rejects a speed that is not a number"
+else
+	pass "--baud rejects a speed that is not a number"
+fi
 
 if kill -0 "$EMU_PID" 2>/dev/null; then pass "emulator still running"; else fail "emulator still running"; fi
 check "control: quit" "ok" "$(ctl quit)"
