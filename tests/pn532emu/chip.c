@@ -680,6 +680,7 @@ static void clear_pending(struct chip *c)
 	c->pending_len = 0;
 	c->pending_waiting = false;
 	c->pending_has_deadline = false;
+	c->pending_check = 0;
 }
 
 enum chip_outcome chip_execute(struct chip *c, struct tagset *ts, const uint8_t *cmd, size_t len,
@@ -743,9 +744,21 @@ bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, int64_t 
 		clear_pending(c);
 		return true;
 	}
-	at = next_attempt(c, now);
-	if (c->pending_has_deadline && at >= c->pending_deadline)
-		return false; /* the chip gives up before its next attempt */
+	if (c->pending_check && now >= c->pending_check) {
+		at = c->pending_check;
+		c->pending_check = 0;
+	} else {
+		at = next_attempt(c, now);
+		if (c->pending_has_deadline && at >= c->pending_deadline)
+			return false; /* the chip gives up before its next attempt */
+		/* The badges are looked at when the attempt happens: one taken
+		 * away before then was never seen, as with a quick tap. */
+		if (timing_enabled() && at > now) {
+			if (!c->pending_check || at < c->pending_check)
+				c->pending_check = at;
+			return false;
+		}
+	}
 	c->exec_start = at;
 	c->cost = 0;
 	if (execute(c, ts, c->pending, c->pending_len, r) != CHIP_REPLY)
@@ -757,8 +770,10 @@ bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, int64_t 
 
 bool chip_deadline(const struct chip *c, int64_t *deadline)
 {
-	if (!c->pending_len || !c->pending_has_deadline)
+	if (!c->pending_len || (!c->pending_has_deadline && !c->pending_check))
 		return false;
-	*deadline = c->pending_deadline;
+	*deadline = c->pending_has_deadline ? c->pending_deadline : c->pending_check;
+	if (c->pending_check && c->pending_check < *deadline)
+		*deadline = c->pending_check;
 	return true;
 }

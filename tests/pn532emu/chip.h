@@ -49,6 +49,7 @@ struct chip {
 	int64_t pending_step;  /* a new badge is seen at base + k * step */
 	bool pending_has_deadline;
 	int64_t pending_deadline;
+	int64_t pending_check; /* 0, or the attempt at which the badges are looked at */
 };
 
 void chip_reset(struct chip *c, struct tagset *ts);

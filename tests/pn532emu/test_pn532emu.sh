@@ -158,6 +158,13 @@ echo "add late classic 01020304" >&"${CTLP[1]}"
 out=$(recv 25 3)
 check "timing: a badge added during the retries is found" "${ACK}0000ff0cf4d54b01010004080401020304c400" "$out"
 echo "remove late" >&"${CTLP[1]}"
+# A badge on and off again between two attempts was never seen (a tap too
+# quick for the chip): the wait runs out with 0 targets.
+send '\x00\x00\xff\x04\xfc\xd4\x4a\x01\x00\xe1\x00'
+sleep 0.05
+printf 'add quick classic 0a0b0c0d\nremove quick\n' >&"${CTLP[1]}"
+out=$(recv 16 3)
+check "timing: a badge gone before the chip's next attempt is not found" "${ACK}0000ff03fdd54b00e000" "$out"
 exec {CTLP[1]}>&-
 wait "$CTLP_PID" 2>/dev/null || true
 stty -F "$LINK" min 0 time 0
