@@ -35,7 +35,9 @@ HAVE_LIBNFC := $(shell $(PKG_CONFIG) --exists libnfc 2>/dev/null && test -e driv
 HAVE_GPIOD  := $(shell $(PKG_CONFIG) --exists libgpiod 2>/dev/null && test -e drivers/leds_gpiod.c && echo 1)
 GPIOD_MAJOR := $(shell $(PKG_CONFIG) --modversion libgpiod 2>/dev/null | cut -d. -f1)
 
-PKGS = sqlite3 inih libsystemd libcrypto
+PKGS = sqlite3 inih libsystemd
+# libcrypto's headers only: lib/identity.c loads it when a key needs it.
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 DEFS = -D_GNU_SOURCE -DTAPMEET_VERSION='"$(VERSION)"' \
        -DSYSCONFDIR='"$(SYSCONFDIR)"' -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"'
 ifeq ($(HAVE_LIBNFC),1)
@@ -47,7 +49,7 @@ PKGS += libgpiod
 DEFS += -DTAPMEET_HAVE_GPIOD=1 -DTAPMEET_GPIOD_API=$(GPIOD_MAJOR)
 endif
 
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CRYPTO_CFLAGS)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) \
