@@ -50,5 +50,12 @@ void store_finalize_writes(struct tm_store *s);
  * carry their kind: "name|time", "name|list", "name|int"; a leading "_"
  * hides a column. */
 int store_rows(struct tm_store *s, sqlite3_stmt *st, struct tm_rows **out);
+/* Hands the rows what their statement reads through a bound pointer
+ * (sqlite3_bind_pointer); aux_free(aux) runs once the statement is gone. */
+void store_rows_keep(struct tm_rows *r, void *aux, void (*aux_free)(void *aux));
+
+/* Registers the virtual table tm_people(table) for tm_store_people
+ * (people.c); returns an SQLite result code. */
+int store_register_people_table(sqlite3 *db);
 
 #endif

@@ -147,24 +147,7 @@ int tm_store_meetings_cursor(struct tm_store *s, int64_t *out)
 	return store_query_int(s, "SELECT coalesce(max(rowid), 0) FROM meetings", out);
 }
 
-/* --- people -------------------------------------------------------------- */
-
-int tm_store_people(struct tm_store *s, struct tm_rows **out)
-{
-	static const char sql[] =
-		"WITH ids(uid) AS (SELECT uid FROM attendees UNION SELECT uid FROM taps "
-		"  WHERE outcome <> 'rejected' UNION SELECT uid FROM meeting_badges) "
-		"SELECT ids.uid AS uid, a.name AS name, a.org AS org, "
-		" (SELECT count(*) FROM meeting_badges mb WHERE mb.uid = ids.uid) AS meetings, "
-		" (SELECT count(DISTINCT o.uid) FROM meeting_badges mb JOIN meeting_badges o "
-		"   ON o.meeting_id = mb.meeting_id AND o.uid <> mb.uid WHERE mb.uid = ids.uid) "
-		"  AS people, "
-		" (SELECT min(t.time_utc) FROM taps t WHERE t.uid = ids.uid) AS \"first_seen|time\", "
-		" (SELECT max(t.time_utc) FROM taps t WHERE t.uid = ids.uid) AS \"last_seen|time\" "
-		"FROM ids LEFT JOIN attendees a ON a.uid = ids.uid "
-		"ORDER BY a.name IS NULL, tm_fold(a.name), a.name, ids.uid";
-	return rows_for(s, sql, NULL, out);
-}
+/* --- person ------------------------------------------------------------- */
 
 int tm_store_person(struct tm_store *s, const char *uid, struct tm_rows **out)
 {

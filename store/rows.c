@@ -26,6 +26,10 @@ struct tm_rows {
 	sqlite3_stmt *st;
 	int n;
 	struct column cols[MAX_COLUMNS];
+	/* What the statement reads besides the database (store_rows_keep):
+	 * freed after it. */
+	void *aux;
+	void (*aux_free)(void *aux);
 };
 
 int store_rows(struct tm_store *s, sqlite3_stmt *st, struct tm_rows **out)
@@ -65,6 +69,12 @@ int store_rows(struct tm_store *s, sqlite3_stmt *st, struct tm_rows **out)
 	}
 	*out = r;
 	return 0;
+}
+
+void store_rows_keep(struct tm_rows *r, void *aux, void (*aux_free)(void *aux))
+{
+	r->aux = aux;
+	r->aux_free = aux_free;
 }
 
 int tm_rows_next(struct tm_rows *r)
@@ -190,6 +200,8 @@ void tm_rows_free(struct tm_rows *r)
 	if (!r)
 		return;
 	sqlite3_finalize(r->st);
+	if (r->aux_free)
+		r->aux_free(r->aux);
 	for (int i = 0; i < r->n; i++) {
 		free(r->cols[i].starts);
 		free(r->cols[i].lens);

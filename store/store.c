@@ -206,8 +206,12 @@ static int open_common(const char *path, int flags, int64_t busy_ms, struct tm_s
 	sqlite3_extended_result_codes(s->db, 1);
 	tm_store_set_busy_timeout(s, busy_ms);
 	rc = store_register_text_functions(s->db);
-	if (rc < 0)
-		return store_failf(s, rc, "cannot register text functions: %s", strerror(-rc));
+	if (rc == SQLITE_OK)
+		rc = store_register_people_table(s->db);
+	/* SQLite result codes, not errnos. */
+	if (rc != SQLITE_OK)
+		return store_failf(s, tm_store_errno(rc) ? tm_store_errno(rc) : -EIO,
+				   "cannot register SQL functions: %s", sqlite3_errstr(rc));
 	return 0;
 }
 
