@@ -312,18 +312,84 @@ int64_t cli_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The number in the n digits at s, or -1 when one is not a digit (the
+ * string's end included, so nothing past it is read). */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = 10 * v + (s[i] - '0');
+	}
+	return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" followed by '.' or 'Z', as the log writes every
+ * time, with each field in strptime's range; false for anything else, which
+ * strptime then judges as it always did. A listing converts two times per
+ * row: strptime and strftime, which consult the locale, were a tenth of
+ * `tapmeet meetings`. */
+static bool parse_stamp(const char *s, struct tm *tm)
+{
+	int year = digits(s, 4), mon, day, hour, min, sec;
+
+	if (year < 0 || s[4] != '-' || (mon = digits(s + 5, 2)) < 1 || mon > 12 || s[7] != '-' ||
+	    (day = digits(s + 8, 2)) < 1 || day > 31 || s[10] != 'T' ||
+	    (hour = digits(s + 11, 2)) < 0 || hour > 23 || s[13] != ':' ||
+	    (min = digits(s + 14, 2)) < 0 || min > 59 || s[16] != ':' ||
+	    (sec = digits(s + 17, 2)) < 0 || sec > 61 || (s[19] != '.' && s[19] != 'Z'))
+		return false;
+	tm->tm_year = year - 1900;
+	tm->tm_mon = mon - 1;
+	tm->tm_mday = day;
+	tm->tm_hour = hour;
+	tm->tm_min = min;
+	tm->tm_sec = sec;
+	return true;
+}
+
+static char *put2(char *o, int v)
+{
+	*o++ = (char)('0' + v / 10);
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
 void cli_local_time(const char *utc, char *out, size_t size)
 {
 	struct tm tm = { 0 };
 	const char *end;
 	time_t t;
+	char *o = out;
 
-	end = utc ? strptime(utc, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	if (!end || (*end != '.' && *end != 'Z')) {
-		snprintf(out, size, "%s", utc ? utc : "");
-		return;
+	if (!utc || !parse_stamp(utc, &tm)) {
+		end = utc ? strptime(utc, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+		if (!end || (*end != '.' && *end != 'Z')) {
+			snprintf(out, size, "%s", utc ? utc : "");
+			return;
+		}
 	}
 	t = timegm(&tm);
 	localtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+	/* strftime's "%Y-%m-%d %H:%M:%S" for four-digit years (it pads
+	 * neither shorter nor longer ones). */
+	if (size < 20 || tm.tm_year + 1900 < 1000 || tm.tm_year + 1900 > 9999) {
+		strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+		return;
+	}
+	o = put2(o, (tm.tm_year + 1900) / 100);
+	o = put2(o, (tm.tm_year + 1900) % 100);
+	*o++ = '-';
+	o = put2(o, tm.tm_mon + 1);
+	*o++ = '-';
+	o = put2(o, tm.tm_mday);
+	*o++ = ' ';
+	o = put2(o, tm.tm_hour);
+	*o++ = ':';
+	o = put2(o, tm.tm_min);
+	*o++ = ':';
+	o = put2(o, tm.tm_sec);
+	*o = '\0';
 }

@@ -72,16 +72,38 @@ void out_csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Printable ASCII is its own clean form and one column per byte: most
+ * cells (UIDs, times, counts, station ids), written without the copy and
+ * the Unicode width lookups that a listing of many rows would repeat. */
+static bool printable_ascii(const char *s, size_t *len)
+{
+	size_t i = 0;
+
+	for (; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	*len = i;
+	return true;
+}
+
 void out_terminal_text(FILE *f, const char *s, size_t width, bool pad)
 {
-	char *clean = cli_text_clean(s);
-	const char *t = clean ? clean : "?";
-	size_t w = cli_text_width(t), used;
+	char *clean;
+	const char *t;
+	size_t w, used, len;
 
+	if (s && printable_ascii(s, &len) && (!width || len <= width)) {
+		fwrite(s, 1, len, f);
+		if (pad && width > len)
+			fprintf(f, "%*s", (int)(width - len), "");
+		return;
+	}
+	clean = cli_text_clean(s);
+	t = clean ? clean : "?";
+	w = cli_text_width(t);
 	if (width && w > width) {
 		/* Cut at a grapheme boundary, leaving a column for the ellipsis. */
-		size_t len = cli_text_fit(t, width - 1, &used);
-
+		len = cli_text_fit(t, width - 1, &used);
 		fwrite(t, 1, len, f);
 		fputs("\u2026", f);
 		w = used + 1;
@@ -93,16 +115,46 @@ void out_terminal_text(FILE *f, const char *s, size_t width, bool pad)
 	free(clean);
 }
 
-/* A cell as text for tables and CSV; the caller frees it. */
-static char *cell_text(struct cli *c, struct tm_rows *r, int i)
+/* Room for the cells of the row being written: a listing of a million
+ * meetings would otherwise copy every cell into memory of its own. */
+struct scratch {
+	char *buf[MAX_COLS];
+	size_t cap[MAX_COLS];
+};
+
+static char *scratch_for(struct scratch *s, int col, size_t size)
+{
+	if (size > s->cap[col]) {
+		char *b = realloc(s->buf[col], size);
+
+		if (!b)
+			return NULL;
+		s->buf[col] = b;
+		s->cap[col] = size;
+	}
+	return s->buf[col];
+}
+
+static void scratch_free(struct scratch *s)
+{
+	for (int i = 0; i < MAX_COLS; i++)
+		free(s->buf[i]);
+}
+
+/* A cell as text for tables and CSV: the row's own text, or made in the
+ * column's scratch (times in a table, lists); valid until the next row.
+ * NULL when out of memory. */
+static const char *cell_text(struct cli *c, struct tm_rows *r, int i, struct scratch *s)
 {
 	enum tm_col_kind kind = tm_rows_kind(r, i);
 	bool table = c->format == FMT_TABLE;
-	char buf[64];
+	char *out, *o;
 
 	if (kind == TM_COL_TIME && table) {
-		cli_local_time(tm_rows_text(r, i), buf, sizeof(buf));
-		return strdup(buf);
+		if (!(out = scratch_for(s, i, 64)))
+			return NULL;
+		cli_local_time(tm_rows_text(r, i), out, 64);
+		return out;
 	}
 	if (kind == TM_COL_LIST) {
 		/* In a table an unknown element (a badge without a name) reads
@@ -110,7 +162,6 @@ static char *cell_text(struct cli *c, struct tm_rows *r, int i)
 		 * empty; CSV keeps the positions, empty ones included. */
 		const char *sep = table ? ", " : ";";
 		size_t n = tm_rows_list_len(r, i), known = 0, size = 1, len;
-		char *out, *o;
 
 		for (size_t k = 0; k < n; k++) {
 			tm_rows_list_item(r, i, k, &len);
@@ -118,9 +169,8 @@ static char *cell_text(struct cli *c, struct tm_rows *r, int i)
 			size += len + strlen(sep) + 1;
 		}
 		if (table && known == 0)
-			return strdup("");
-		out = o = malloc(size);
-		if (!out)
+			return "";
+		if (!(out = o = scratch_for(s, i, size)))
 			return NULL;
 		for (size_t k = 0; k < n; k++) {
 			const char *item = tm_rows_list_item(r, i, k, &len);
@@ -137,7 +187,7 @@ static char *cell_text(struct cli *c, struct tm_rows *r, int i)
 		*o = '\0';
 		return out;
 	}
-	return strdup(tm_rows_text(r, i));
+	return tm_rows_text(r, i);
 }
 
 static void json_value(FILE *f, struct tm_rows *r, int i)
@@ -255,7 +305,8 @@ static int table_add(struct table *t, char **row, int n)
 	return 0;
 }
 
-static void write_row_plain(FILE *f, char **cells, const struct tm_rows *r, int n, bool csv)
+static void write_row_plain(FILE *f, const char *const *cells, const struct tm_rows *r, int n,
+			    bool csv)
 {
 	bool first = true;
 
@@ -279,13 +330,28 @@ static void free_row(char **row, int n)
 		free(row[i]);
 }
 
+/* Keeps a row for alignment: its cells copied (hidden ones NULL). */
+static int keep_row(struct table *t, const char *const *cells, const struct tm_rows *r, int n)
+{
+	char *row[MAX_COLS];
+
+	for (int i = 0; i < n; i++)
+		row[i] = cells[i] && !tm_rows_hidden(r, i) ? strdup(cells[i]) : NULL;
+	if (table_add(t, row, n) < 0) {
+		free_row(row, n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int out_rows(struct cli *c, struct tm_rows *r, const struct out_opts *opt)
 {
 	static const struct out_opts none;
 	FILE *f = stdout;
 	int n = tm_rows_columns(r), rc, ret = EXIT_OK;
 	struct table t = { 0 };
-	char *row[MAX_COLS];
+	struct scratch scratch = { 0 };
+	const char *row[MAX_COLS];
 	bool aligned, rows = false;
 	enum cli_format fmt = c->format == FMT_VCARD ? FMT_CSV : c->format;
 
@@ -296,13 +362,9 @@ int out_rows(struct cli *c, struct tm_rows *r, const struct out_opts *opt)
 	aligned = fmt == FMT_TABLE && !opt->stream && isatty(STDOUT_FILENO);
 	if (!opt->no_header && (fmt == FMT_CSV || fmt == FMT_TABLE)) {
 		for (int i = 0; i < n; i++)
-			row[i] = strdup(tm_rows_name(r, i));
-		if (aligned && table_add(&t, row, n) == 0) {
-			/* kept */
-		} else {
+			row[i] = tm_rows_name(r, i);
+		if (!aligned || keep_row(&t, row, r, n) < 0)
 			write_row_plain(f, row, r, n, fmt == FMT_CSV);
-			free_row(row, n);
-		}
 	}
 	if (fmt == FMT_JSON)
 		fputc('[', f);
@@ -319,11 +381,9 @@ int out_rows(struct cli *c, struct tm_rows *r, const struct out_opts *opt)
 				fputc('\n', f);
 		} else {
 			for (int i = 0; i < n; i++)
-				row[i] = cell_text(c, r, i);
-			if (!aligned || table_add(&t, row, n) < 0) {
+				row[i] = tm_rows_hidden(r, i) ? NULL : cell_text(c, r, i, &scratch);
+			if (!aligned || keep_row(&t, row, r, n) < 0)
 				write_row_plain(f, row, r, n, fmt == FMT_CSV);
-				free_row(row, n);
-			}
 		}
 		rows = true;
 		if (opt->stream)
@@ -339,6 +399,7 @@ int out_rows(struct cli *c, struct tm_rows *r, const struct out_opts *opt)
 			free(t.cells[i]);
 		free(t.cells);
 	}
+	scratch_free(&scratch);
 	if (fflush(f) == EOF && ret == EXIT_OK) {
 		cli_err("cannot write output: %s", strerror(errno));
 		ret = EXIT_DATA;
