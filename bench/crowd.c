@@ -506,9 +506,15 @@ static const struct pace PACES[] = {
 #define GLIMPSE_MIN_MS 50 /* a passer-by or the neighbouring station */
 #define GLIMPSE_MAX_MS 250
 #define WATCH_EXTRA_MS 3000 /* beyond the window: a pair that saw nothing gives up */
-/* The reader lists the badges every poll_interval while none is there, and
- * every 20 ms + 5 ms of field settling while any is (drivers/reader_libnfc.c). */
-#define IDLE_POLL_MS 100
+/* The reader (drivers/reader_libnfc.c). While none is there the chip waits
+ * for a badge itself: it retries activation about every 1 ms (one empty
+ * attempt is about 1.016 ms, an estimate: tests/pn532emu/README.md, "Timing
+ * model"), so a badge put down is seen at its next attempt; its "0 targets"
+ * every ~200 ms is only a heartbeat and changes nothing. While any badge is
+ * there it lists them every 20 ms + 5 ms of field settling. --poll 100 is a
+ * reader without chip waiting: the host lists an empty reader every
+ * poll_interval (docs/reader-setup.md, "Polling"). */
+#define IDLE_POLL_MS 1
 #define PRESENT_POLL_MS 25
 
 /* --- options ------------------------------------------------------------- */
@@ -1930,9 +1936,10 @@ static void usage(FILE *out)
 "  --early P            start without waiting for the LEDs (default by pace)\n"
 "  --retry P            try again after no 'saved' (default 0.8)\n"
 "  --hold MS            median time a badge is held on the reader (default %d)\n"
-"  --poll MS            the reader lists the badges every MS while none is there\n"
-"                       (tapmeetd's poll_interval, default %d), every %d ms while any\n"
-"                       is; 0: the engine sees every change at once\n"
+"  --poll MS            an empty reader looks for a badge every MS (default %d: the\n"
+"                       PN53x chip's activation attempts; 100: a reader without chip\n"
+"                       waiting, polled every poll_interval), one with badges lists\n"
+"                       them every %d ms; 0: the engine sees every change at once\n"
 "  --why                false and lost pairs by cause\n"
 "  --trace              what each pair does and the engine answers, on stderr\n"
 "  --goal               run 'default' at rush pace; exit 1 unless clean precision\n"
@@ -2237,7 +2244,7 @@ int main(int argc, char **argv)
 		printf("#   early %.3f at every pace\n", o.p_early);
 	printf("#   hold median %lld ms; ", (long long)o.hold_ms);
 	if (o.poll_ms)
-		printf("the reader lists the badges every %lld ms while none is there, every %d ms while any is\n",
+		printf("an empty reader looks for a badge every %lld ms, one with badges lists them every %d ms\n",
 		       (long long)o.poll_ms, PRESENT_POLL_MS);
 	else
 		printf("the engine sees every change at once (--poll 0)\n");
