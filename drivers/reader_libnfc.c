@@ -137,6 +137,7 @@ struct tm_reader {
 	bool chip_waits;                /* this device's chip can be told to wait */
 	unsigned passive_retries;       /* MxRtyPassiveActivation as last set */
 	unsigned idle_retries;          /* the count calibrated for IDLE_WAIT_MS */
+	int64_t attempt_us;             /* one activation attempt, from the heartbeats */
 	enum fault_kind reported_fault;
 	bool reported_ok;
 	size_t n_present;
@@ -560,6 +561,8 @@ static void calibrate_idle_wait(struct tm_reader *r, int64_t waited_ms)
 	unsigned cur = r->idle_retries, next;
 	int64_t scaled;
 
+	if (waited_ms > 0 && waited_ms <= IDLE_WAIT_MAX_MS)
+		r->attempt_us = waited_ms * 1000 / (cur + 1);
 	if (waited_ms > IDLE_WAIT_MAX_MS) {
 		next = cur / 2;
 	} else {
@@ -633,6 +636,47 @@ static int list_targets(struct tm_reader *r, struct listing *l, bool chip_wait)
 	return 0;
 }
 
+/* With badges lying on the reader, all of them halted by the listing: the
+ * chip waits up to ms for one more, with the field on, where the host would
+ * otherwise sleep. A halted badge does not answer, so what the chip finds
+ * is a newcomer, added to l; the badges put down with it are listed too.
+ * Returns 1 when l grew, 0 when nobody came, or a libnfc error code. */
+static int wait_for_newcomer(struct tm_reader *r, struct listing *l, int64_t ms)
+{
+	const nfc_modulation nm = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
+	unsigned retries = (unsigned)(ms * 1000 / r->attempt_us);
+	size_t before = l->n_badges + l->n_unusable;
+	int rc;
+
+	if (retries < 1)
+		return 0;
+	if (retries > r->idle_retries)
+		retries = r->idle_retries;
+	rc = set_passive_retries(r, retries);
+	for (bool waiting = true; rc >= 0; waiting = false) {
+		nfc_target nt;
+		size_t had = l->n_badges + l->n_unusable;
+
+		rc = nfc_initiator_select_passive_target(r->dev, nm, NULL, 0, &nt);
+		if (rc == 0)
+			rc = nfc_device_get_last_error(r->dev);
+		if (rc <= 0)
+			break;
+		add_target(l, &nt.nti.nai);
+		rc = nfc_initiator_deselect_target(r->dev);
+		/* A badge listed already answered (a chip that wakes halted
+		 * badges): nobody new, and the field reset will do. */
+		if (rc < 0 || l->n_badges + l->n_unusable == had ||
+		    l->n_badges + l->n_unusable >= 2 * TM_MAX_BADGES_AT_ONCE)
+			break;
+		if (waiting)
+			rc = set_passive_retries(r, LISTING_RETRIES);
+	}
+	if (rc < 0)
+		return rc;
+	return l->n_badges + l->n_unusable > before;
+}
+
 static int set_field(struct tm_reader *r, bool on)
 {
 	int rc = nfc_device_set_property_bool(r->dev, NP_ACTIVATE_FIELD, on);
@@ -643,11 +687,42 @@ static int set_field(struct tm_reader *r, bool on)
 }
 
 /* Returns 0, or a libnfc error code when the reader failed. */
-static int poll_once(struct tm_reader *r)
+/* Hands the loop what a listing found: a REJECT per new unusable tag, and
+ * the badge set when it changed. */
+static void report_listing(struct tm_reader *r, struct listing *l, int64_t now)
 {
 	struct tm_reader_event ev;
+
+	for (size_t i = 0; i < l->n_unusable; i++) {
+		if (in_set(r->rejected, r->n_rejected, &l->unusable[i]))
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = TM_READER_EVENT_REJECT;
+		ev.at_ms = now;
+		ev.n_badges = 1;
+		ev.badges[0] = l->unusable[i];
+		snprintf(ev.detail, sizeof(ev.detail), "%s", l->why[i]);
+		post(r, &ev);
+	}
+	r->n_rejected = l->n_unusable;
+	memcpy(r->rejected, l->unusable, l->n_unusable * sizeof(l->unusable[0]));
+
+	keep_random_identity(r, l->badges, l->n_badges);
+	if (!same_set(l->badges, l->n_badges, r->present, r->n_present)) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = TM_READER_EVENT_BADGES;
+		ev.at_ms = now;
+		ev.n_badges = l->n_badges;
+		memcpy(ev.badges, l->badges, l->n_badges * sizeof(l->badges[0]));
+		post(r, &ev);
+		r->n_present = l->n_badges;
+		memcpy(r->present, l->badges, l->n_badges * sizeof(l->badges[0]));
+	}
+}
+
+static int poll_once(struct tm_reader *r)
+{
 	struct listing l;
-	int64_t now;
 	int rc;
 
 	if (!r->field_on) {
@@ -661,37 +736,20 @@ static int poll_once(struct tm_reader *r)
 	rc = list_targets(r, &l, r->chip_waits && r->n_present == 0 && r->n_rejected == 0);
 	if (rc < 0)
 		return rc;
-	now = tm_mono_ms();
+	report_listing(r, &l, tm_mono_ms());
+	/* Badges lie there: rather than sleep, let the chip look for the next
+	 * one for the first part of the pause; the field reset comes after. */
+	if (l.halted_any && r->chip_waits && r->attempt_us > 0) {
+		rc = wait_for_newcomer(r, &l, r->present_poll_ms - FIELD_OFF_MIN_MS);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			report_listing(r, &l, tm_mono_ms());
+	}
 	/* Every tag found is halted now; dropping the field while we wait
 	 * wakes them all for the next listing. */
 	if (l.halted_any && (rc = set_field(r, false)) < 0)
 		return rc;
-
-	for (size_t i = 0; i < l.n_unusable; i++) {
-		if (in_set(r->rejected, r->n_rejected, &l.unusable[i]))
-			continue;
-		memset(&ev, 0, sizeof(ev));
-		ev.type = TM_READER_EVENT_REJECT;
-		ev.at_ms = now;
-		ev.n_badges = 1;
-		ev.badges[0] = l.unusable[i];
-		snprintf(ev.detail, sizeof(ev.detail), "%s", l.why[i]);
-		post(r, &ev);
-	}
-	r->n_rejected = l.n_unusable;
-	memcpy(r->rejected, l.unusable, l.n_unusable * sizeof(l.unusable[0]));
-
-	keep_random_identity(r, l.badges, l.n_badges);
-	if (!same_set(l.badges, l.n_badges, r->present, r->n_present)) {
-		memset(&ev, 0, sizeof(ev));
-		ev.type = TM_READER_EVENT_BADGES;
-		ev.at_ms = now;
-		ev.n_badges = l.n_badges;
-		memcpy(ev.badges, l.badges, l.n_badges * sizeof(l.badges[0]));
-		post(r, &ev);
-		r->n_present = l.n_badges;
-		memcpy(r->present, l.badges, l.n_badges * sizeof(l.badges[0]));
-	}
 	return 0;
 }
 
@@ -730,7 +788,10 @@ static int run_connected(struct tm_reader *r)
 		}
 		errors = 0;
 		if (r->n_present > 0 || !r->field_on)
-			wait = r->present_poll_ms;
+			/* The chip used the first part of the pause when it
+			 * could (wait_for_newcomer); the field stays off for
+			 * the rest. */
+			wait = r->chip_waits && r->attempt_us > 0 ? FIELD_OFF_MIN_MS : r->present_poll_ms;
 		else if (idle)
 			/* The chip did the waiting. One that answers at once
 			 * anyway (its retries far quicker than calibrated) must
