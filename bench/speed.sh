@@ -100,14 +100,14 @@ class Tapmeet:
         self.emu = Emulator(EMU, d)
         conf = os.path.join(d, "t.conf")
         with open(conf, "w") as f:
-            f.write(shipped_conf(os.environ["TM_CONF"], dict({
+            f.write(shipped_conf(os.environ["TM_CONF"], {**{
                 ("station", "id"): "speed",
                 ("reader", "driver"): "libnfc",
                 ("reader", "device"): "pn532_uart:" + self.emu.link,
                 ("store", "path"): os.path.join(d, "t.db"),
                 ("leds", "driver"): "sim",
                 ("leds", "color"): "false",
-            }, **self.keys)))
+            }, **self.keys}))
         self.daemon = Daemon(DAEMON, conf, os.path.join(d, "d.err"))
         self.proc = self.daemon.proc
 
