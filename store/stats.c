@@ -56,8 +56,9 @@ static void uid_next(struct uid_list *l)
  * million entries on the benchmark). "outcome <> 'paired'" is spelled out so
  * that the partial index taps_unpaired (schema migration 2) answers the last
  * list in (outcome, uid) order; without migration 2 it is one scan of taps.
- * Grouping the taps by uid alone would invite the planner to walk taps_uid
- * and look every tap up in the table: seconds on a million meetings. */
+ * Grouping the taps by uid alone would invite the planner to walk a uid
+ * index (taps_uid before schema 5) and look every tap up in the table:
+ * seconds on a million meetings. */
 static int badges(struct tm_store *s, struct tm_stats *t)
 {
 	static const char *const sql[] = {
