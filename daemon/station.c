@@ -651,7 +651,10 @@ static void remember(void *ctx, const char *const *uids, size_t n, int64_t mono_
  * store belongs to the writer thread. */
 static int open_store(struct station *st)
 {
-	struct tm_store_options opt = { .busy_timeout_ms = st->cfg.store_busy_timeout_ms };
+	/* Appending to a few index paths needs few pages; SQLite's 2 MiB
+	 * default would only hold pages the station never reads again. */
+	struct tm_store_options opt = { .busy_timeout_ms = st->cfg.store_busy_timeout_ms,
+					.cache_kib = 256 };
 	struct tm_store *store = NULL;
 	int rc = tm_store_open(st->cfg.store_path, &opt, &store);
 

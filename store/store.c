@@ -233,6 +233,12 @@ int tm_store_open(const char *path, const struct tm_store_options *opt, struct t
 						       : "PRAGMA synchronous = FULL");
 	if (rc == 0)
 		rc = store_exec(s, "PRAGMA foreign_keys = ON");
+	if (rc == 0 && opt && opt->cache_kib > 0) {
+		char pragma[48];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", opt->cache_kib);
+		rc = store_exec(s, pragma);
+	}
 	if (rc == 0) {
 		/* Keep -wal and -shm when the daemon stops: staff in the tapmeet
 		 * group may read but not create files in the state directory, and

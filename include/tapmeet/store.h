@@ -36,6 +36,8 @@ struct tm_store_options {
 	int64_t busy_timeout_ms;
 	/* For benchmarks only: skip fsync (synchronous=OFF) to measure CPU alone. */
 	bool no_sync;
+	/* SQLite's page cache limit in KiB; 0: SQLite's default (2 MiB). */
+	int cache_kib;
 };
 
 /* Opens read-write, creating the file and running forward migrations. */
