@@ -544,7 +544,8 @@ static int set_passive_retries(struct tm_reader *r, unsigned retries)
 	const uint8_t cmd[] = { 0x32, 0x05, 0x00, 0x01, (uint8_t)retries };
 	int rc;
 
-	if (r->passive_retries == retries)
+	/* Only a PN53x takes the command; the others keep libnfc's count. */
+	if (!r->chip_waits || r->passive_retries == retries)
 		return 0;
 	rc = r->transceive(r->dev, cmd, sizeof(cmd), NULL, 0, -1);
 	if (rc < 0)
