@@ -570,9 +570,7 @@ static void calibrate_idle_wait(struct tm_reader *r, int64_t waited_ms)
 		scaled = (int64_t)(cur + 1) * IDLE_WAIT_MS / (waited_ms > 0 ? waited_ms : 1) - 1;
 		next = scaled > 2 * (int64_t)cur ? 2 * cur : (unsigned)(scaled > 0 ? scaled : 1);
 		/* Within a tenth is noise, not worth a command to the chip. */
-		if (next >= cur && next - cur <= cur / 10)
-			next = cur;
-		if (next < cur && cur - next <= cur / 10)
+		if ((next > cur ? next - cur : cur - next) <= cur / 10)
 			next = cur;
 	}
 	if (next < LISTING_RETRIES)
@@ -585,56 +583,56 @@ static void calibrate_idle_wait(struct tm_reader *r, int64_t waited_ms)
 	r->idle_retries = next;
 }
 
-/* Selects every ISO 14443-A tag in the field, one at a time, halting each so
- * the next select finds another. With chip_wait, the first select is the
- * chip's long wait for a badge on an empty reader. Returns 0 or a libnfc
- * error code. */
-static int list_targets(struct tm_reader *r, struct listing *l, bool chip_wait)
+/* Selects every ISO 14443-A tag in the field that l does not hold yet, one
+ * at a time, halting each so the next select finds another, and adds them
+ * to l. The first select gives the chip first_retries activation attempts:
+ * a wait for a badge when that is more than the listing's 2; a wait timed
+ * for calibration when calibrate is set. Returns 0 or a libnfc error code. */
+static int list_more(struct tm_reader *r, struct listing *l, unsigned first_retries, bool calibrate)
 {
 	const nfc_modulation nm = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
-	size_t seen = 0;
-	int rc;
+	int rc = set_passive_retries(r, first_retries);
 
-	memset(l, 0, sizeof(*l));
-	rc = set_passive_retries(r, chip_wait ? r->idle_retries : LISTING_RETRIES);
-	if (rc < 0)
-		return rc;
-	while (seen < 2 * TM_MAX_BADGES_AT_ONCE) {
+	for (size_t seen = 0; rc >= 0 && seen < 2 * TM_MAX_BADGES_AT_ONCE; seen++) {
 		nfc_target nt;
 		size_t before = l->n_badges + l->n_unusable;
 		int64_t asked = tm_mono_ms();
 
 		rc = nfc_initiator_select_passive_target(r->dev, nm, NULL, 0, &nt);
 		if (rc < 0) {
-			if (chip_wait && rc == NFC_ETIMEOUT)
+			if (calibrate && rc == NFC_ETIMEOUT)
 				calibrate_idle_wait(r, IDLE_WAIT_MAX_MS + 1);
 			return rc;
 		}
 		if (rc == 0) {
 			/* Some drivers return 0 for a failed exchange too. */
 			rc = nfc_device_get_last_error(r->dev);
-			if (rc >= 0 && chip_wait)
+			if (rc >= 0 && calibrate)
 				calibrate_idle_wait(r, tm_mono_ms() - asked);
 			return rc < 0 ? rc : 0;
 		}
-		seen++;
 		add_target(l, &nt.nti.nai);
 		rc = nfc_initiator_deselect_target(r->dev);
 		if (rc < 0)
 			return rc;
 		l->halted_any = true;
-		/* A tag that answered again was not halted: it would answer forever. */
+		/* A tag that answered again was not halted (or a chip woke a
+		 * halted one): it would answer forever. */
 		if (l->n_badges + l->n_unusable == before)
 			return 0;
 		/* The wait is over: the rest of the listing must end quickly. */
-		if (chip_wait) {
-			chip_wait = false;
-			rc = set_passive_retries(r, LISTING_RETRIES);
-			if (rc < 0)
-				return rc;
-		}
+		calibrate = false;
+		rc = set_passive_retries(r, LISTING_RETRIES);
 	}
-	return 0;
+	return rc < 0 ? rc : 0;
+}
+
+/* Every tag in the field. With chip_wait, the first select is the chip's
+ * long wait for a badge on an empty reader. */
+static int list_targets(struct tm_reader *r, struct listing *l, bool chip_wait)
+{
+	memset(l, 0, sizeof(*l));
+	return list_more(r, l, chip_wait ? r->idle_retries : LISTING_RETRIES, chip_wait);
 }
 
 /* With badges lying on the reader, all of them halted by the listing: the
@@ -644,7 +642,6 @@ static int list_targets(struct tm_reader *r, struct listing *l, bool chip_wait)
  * Returns 1 when l grew, 0 when nobody came, or a libnfc error code. */
 static int wait_for_newcomer(struct tm_reader *r, struct listing *l, int64_t ms)
 {
-	const nfc_modulation nm = { .nmt = NMT_ISO14443A, .nbr = NBR_106 };
 	unsigned retries = (unsigned)(ms * 1000 / r->attempt_us);
 	size_t before = l->n_badges + l->n_unusable;
 	int rc;
@@ -653,26 +650,7 @@ static int wait_for_newcomer(struct tm_reader *r, struct listing *l, int64_t ms)
 		return 0;
 	if (retries > r->idle_retries)
 		retries = r->idle_retries;
-	rc = set_passive_retries(r, retries);
-	for (bool waiting = true; rc >= 0; waiting = false) {
-		nfc_target nt;
-		size_t had = l->n_badges + l->n_unusable;
-
-		rc = nfc_initiator_select_passive_target(r->dev, nm, NULL, 0, &nt);
-		if (rc == 0)
-			rc = nfc_device_get_last_error(r->dev);
-		if (rc <= 0)
-			break;
-		add_target(l, &nt.nti.nai);
-		rc = nfc_initiator_deselect_target(r->dev);
-		/* A badge listed already answered (a chip that wakes halted
-		 * badges): nobody new, and the field reset will do. */
-		if (rc < 0 || l->n_badges + l->n_unusable == had ||
-		    l->n_badges + l->n_unusable >= 2 * TM_MAX_BADGES_AT_ONCE)
-			break;
-		if (waiting)
-			rc = set_passive_retries(r, LISTING_RETRIES);
-	}
+	rc = list_more(r, l, retries, false);
 	if (rc < 0)
 		return rc;
 	return l->n_badges + l->n_unusable > before;
@@ -688,6 +666,13 @@ static int set_field(struct tm_reader *r, bool on)
 }
 
 /* Returns 0, or a libnfc error code when the reader failed. */
+/* Nothing was there last time: the next listing is the chip's wait for a
+ * badge. */
+static bool chip_wait_due(const struct tm_reader *r)
+{
+	return r->chip_waits && r->n_present == 0 && r->n_rejected == 0;
+}
+
 /* Hands the loop what a listing found: a REJECT per new unusable tag, and
  * the badge set when it changed. */
 static void report_listing(struct tm_reader *r, struct listing *l, int64_t now)
@@ -733,8 +718,7 @@ static int poll_once(struct tm_reader *r)
 		if (!wait_ms(r, FIELD_SETTLE_MS))
 			return 0;
 	}
-	/* Nothing was there last time: let the chip wait for the next badge. */
-	rc = list_targets(r, &l, r->chip_waits && r->n_present == 0 && r->n_rejected == 0);
+	rc = list_targets(r, &l, chip_wait_due(r));
 	if (rc < 0)
 		return rc;
 	report_listing(r, &l, tm_mono_ms());
@@ -760,8 +744,7 @@ static int run_connected(struct tm_reader *r)
 	int errors = 0, last_error = 0;
 
 	while (!stop_requested(r)) {
-		/* A chip wait is due when the reader was empty last time. */
-		bool idle = r->chip_waits && r->field_on && r->n_present == 0 && r->n_rejected == 0;
+		bool idle = chip_wait_due(r);
 		int64_t started = tm_mono_ms(), wait;
 		int rc = poll_once(r);
 
