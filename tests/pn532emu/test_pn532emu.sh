@@ -159,10 +159,18 @@ out=$(recv 25 3)
 check "timing: a badge added during the retries is found" "${ACK}0000ff0cf4d54b01010004080401020304c400" "$out"
 echo "remove late" >&"${CTLP[1]}"
 # A badge on and off again between two attempts was never seen (a tap too
-# quick for the chip): the wait runs out with 0 targets.
+# quick for the chip): the wait runs out with 0 targets. Both lines go in one
+# send on a connection of their own, so the emulator reads them together
+# (a relay could hand them over in two reads, an attempt apart).
 send '\x00\x00\xff\x04\xfc\xd4\x4a\x01\x00\xe1\x00'
 sleep 0.05
-printf 'add quick classic 0a0b0c0d\nremove quick\n' >&"${CTLP[1]}"
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"add quick classic 0a0b0c0d\nremove quick\n")
+s.shutdown(socket.SHUT_WR)
+while s.recv(256):
+    pass' "$CTL"
 out=$(recv 16 3)
 check "timing: a badge gone before the chip's next attempt is not found" "${ACK}0000ff03fdd54b00e000" "$out"
 exec {CTLP[1]}>&-
