@@ -768,6 +768,12 @@ bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, int64_t 
 	return true;
 }
 
+void chip_badge_arrives(struct chip *c, int64_t now)
+{
+	if (c->pending_check && c->pending_check <= now)
+		c->pending_check = 0;
+}
+
 bool chip_deadline(const struct chip *c, int64_t *deadline)
 {
 	if (!c->pending_len || (!c->pending_has_deadline && !c->pending_check))

@@ -62,6 +62,9 @@ bool chip_is_pending(const struct chip *c);
 void chip_abort(struct chip *c);
 /* Re-evaluate a waiting command (new tag, timeout). True when r holds its answer. */
 bool chip_poll(struct chip *c, struct tagset *ts, struct chip_reply *r, int64_t now);
+/* A badge is put down at now: an attempt already due (the loop had not got
+ * to it yet) happened before it and cannot see it. */
+void chip_badge_arrives(struct chip *c, int64_t now);
 /* True and *deadline set when the pending command gives up at a known time. */
 bool chip_deadline(const struct chip *c, int64_t *deadline);
 /* The chip powers down after answering PowerDown; any host byte wakes it. */

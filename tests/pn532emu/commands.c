@@ -5,6 +5,7 @@
 
 #include "emu.h"
 #include "log.h"
+#include "timing.h"
 
 #define MAX_WORDS 6
 
@@ -82,6 +83,7 @@ static void cmd_add(struct emu *e, char **w, size_t n, struct control_reply *rep
 		return;
 	}
 	log_note("badge %s (%s) placed on the reader", t->name, t->kind->name);
+	chip_badge_arrives(&e->chip, timing_now());
 	emu_run_pending(e);
 	control_printf(reply, "ok\n");
 }
