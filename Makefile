@@ -51,6 +51,10 @@ endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CRYPTO_CFLAGS)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# GMime builds the follow-up messages: the query tool's only, never the daemon's.
+CLI_PKGS   = gmime-3.0
+CLI_PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CLI_PKGS) 2>/dev/null)
+CLI_PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(CLI_PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = $(CSTD) $(WARNINGS) $(OPT) $(SAN_FLAGS) $(DEFS) -Iinclude $(PKG_CFLAGS) \
 	      -MMD -MP $(CFLAGS)
@@ -98,6 +102,8 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) $(PRIVATE_INC) -c -o $@ $<
 
+$(CLI_OBJ): PRIVATE_INC = $(CLI_PKG_CFLAGS)
+
 # Unit tests see the private headers of what they test.
 $(BUILD)/obj/tests/unit/%.o: PRIVATE_INC = -Icli -Istore -Idaemon
 
@@ -117,7 +123,7 @@ $(BUILD)/tapmeetd: $(DAEMON_OBJ) $(BUILD)/libtapmeet.a
 
 $(BUILD)/tapmeet: $(CLI_OBJ) $(BUILD)/libtapmeet-cli.a $(BUILD)/libtapmeet.a
 	@echo "  LD      $@"
-	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CLI_PKG_LIBS)
 
 $(BUILD)/libtapmeetd.a: $(DAEMON_LIB_OBJ)
 	@rm -f $@
@@ -185,7 +191,8 @@ bench: all $(BUILD)/bench/tapbench $(BUILD)/bench/crowd $(if $(EMU_SRC),$(EMU_BI
 DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libnfc-bin \
 	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
 	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
-	       python3-networkx tzdata systemd libunistring-dev strace
+	       python3-networkx tzdata systemd libunistring-dev strace \
+	       libgmime-3.0-dev msmtp python3-aiosmtpd chromium graphviz fonts-dejavu-core
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

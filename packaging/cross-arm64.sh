@@ -20,7 +20,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build/arm64}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 TRIPLET=aarch64-linux-gnu
-DEV_PKGS="libsqlite3-dev libinih-dev libsystemd-dev libssl-dev libnfc-dev libgpiod-dev libcmocka-dev libunistring-dev"
+DEV_PKGS="libsqlite3-dev libinih-dev libsystemd-dev libssl-dev libnfc-dev libgpiod-dev libcmocka-dev libunistring-dev libgmime-3.0-dev"
 HOST_PKGS="gcc-$TRIPLET libc6-dev-arm64-cross qemu-user make pkgconf"
 
 log() { echo "cross-arm64: $*" >&2; }

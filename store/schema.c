@@ -111,12 +111,28 @@ static const char migration_5[] =
 	"CREATE INDEX taps_uid_time ON taps(uid, time_utc, outcome);\n"
 	"DROP INDEX taps_uid;\n";
 
+/* After the event (tapmeet followup): consent says whether an attendee
+ * shares their e-mail and handle with the people they met; 0 until an
+ * import says otherwise, so nobody's details leave without a yes. Each
+ * follow-up message handed to the mail system is recorded, so that a run
+ * interrupted halfway and started again sends nobody a second one. */
+static const char migration_6[] =
+	"ALTER TABLE attendees ADD COLUMN consent INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE followups (\n"
+	"  uid        TEXT PRIMARY KEY,\n" /* the recipient's badge */
+	"  rcpt       TEXT NOT NULL,\n"    /* the address it went to */
+	"  message_id TEXT NOT NULL,\n"
+	"  sent_utc   TEXT NOT NULL,\n"
+	"  meetings   INTEGER NOT NULL\n"  /* how many meetings it listed */
+	");\n";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
 	migration_5,
+	migration_6,
 };
 
 const char *tm_schema_migration(int version)
