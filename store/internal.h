@@ -13,6 +13,8 @@ struct tm_store {
 	sqlite3 *db;
 	char path[PATH_MAX];
 	bool writable;
+	struct tm_store_options opt; /* as opened read-write, for store_reopen */
+	bool set_aside;  /* a replaced file's rows were copied aside (write.c) */
 	int schema;       /* the file's schema version, read once at open */
 	bool in_batch;   /* tm_store_batch_begin: writes join one transaction */
 	bool in_read;    /* tm_store_read_begin: a snapshot is open */
@@ -42,6 +44,9 @@ int store_query_int(struct tm_store *s, const char *sql, int64_t *out);
 int store_step_done(struct tm_store *s, sqlite3_stmt *st, const char *what);
 /* After a COMMIT: tells followers (see follow.c). */
 void store_committed(struct tm_store *s);
+/* Closes the connection and opens the file at the same path again, with the
+ * same options (write.c: a database deleted while open). */
+int store_reopen(struct tm_store *s);
 /* Prepares the write statements of the daemon's path (write.c). */
 int store_prepare_writes(struct tm_store *s);
 void store_finalize_writes(struct tm_store *s);

@@ -182,14 +182,10 @@ static int check_path(struct tm_store *s, const char *path, bool create, bool wr
 	return 0;
 }
 
-static int open_common(const char *path, int flags, int64_t busy_ms, struct tm_store **out)
+static int open_into(struct tm_store *s, const char *path, int flags, int64_t busy_ms)
 {
-	struct tm_store *s = calloc(1, sizeof(*s));
 	int rc;
 
-	*out = s;
-	if (!s)
-		return -ENOMEM;
 	if (strlen(path) >= sizeof(s->path))
 		return store_failf(s, -ENAMETOOLONG, "database path too long: %s", path);
 	snprintf(s->path, sizeof(s->path), "%s", path);
@@ -215,28 +211,33 @@ static int open_common(const char *path, int flags, int64_t busy_ms, struct tm_s
 	return 0;
 }
 
-int tm_store_open(const char *path, const struct tm_store_options *opt, struct tm_store **out)
+static int open_common(const char *path, int flags, int64_t busy_ms, struct tm_store **out)
 {
-	struct tm_store *s;
-	int rc = open_common(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			     opt ? opt->busy_timeout_ms : 1000, &s);
+	struct tm_store *s = calloc(1, sizeof(*s));
 
 	*out = s;
-	if (rc < 0)
-		return rc;
+	if (!s)
+		return -ENOMEM;
+	return open_into(s, path, flags, busy_ms);
+}
+
+/* WAL lets readers (the CLI) run while the daemon writes; FULL syncs the WAL
+ * on every commit so a power cut loses no committed meeting. */
+static int setup_writable(struct tm_store *s)
+{
+	int rc;
+
 	s->writable = true;
-	/* WAL lets readers (the CLI) run while the daemon writes; FULL syncs
-	 * the WAL on every commit so a power cut loses no committed meeting. */
 	rc = store_exec(s, "PRAGMA journal_mode = WAL");
 	if (rc == 0)
-		rc = store_exec(s, opt && opt->no_sync ? "PRAGMA synchronous = OFF"
-						       : "PRAGMA synchronous = FULL");
+		rc = store_exec(s, s->opt.no_sync ? "PRAGMA synchronous = OFF"
+						  : "PRAGMA synchronous = FULL");
 	if (rc == 0)
 		rc = store_exec(s, "PRAGMA foreign_keys = ON");
-	if (rc == 0 && opt && opt->cache_kib > 0) {
+	if (rc == 0 && s->opt.cache_kib > 0) {
 		char pragma[48];
 
-		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", opt->cache_kib);
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", s->opt.cache_kib);
 		rc = store_exec(s, pragma);
 	}
 	if (rc == 0) {
@@ -252,6 +253,37 @@ int tm_store_open(const char *path, const struct tm_store_options *opt, struct t
 		s->schema = tm_schema_latest();
 		rc = store_prepare_writes(s);
 	}
+	return rc;
+}
+
+int tm_store_open(const char *path, const struct tm_store_options *opt, struct tm_store **out)
+{
+	struct tm_store *s;
+	int rc = open_common(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			     opt ? opt->busy_timeout_ms : 1000, &s);
+
+	*out = s;
+	if (rc < 0)
+		return rc;
+	if (opt)
+		s->opt = *opt;
+	else
+		s->opt.busy_timeout_ms = 1000;
+	return setup_writable(s);
+}
+
+int store_reopen(struct tm_store *s)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s", s->path);
+	store_finalize_writes(s);
+	sqlite3_close(s->db);
+	s->db = NULL;
+	rc = open_into(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, s->opt.busy_timeout_ms);
+	if (rc == 0)
+		rc = setup_writable(s);
 	return rc;
 }
 

@@ -3,10 +3,15 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tapmeet/log.h"
 
 static int prepare_persistent(struct tm_store *s, sqlite3_stmt **st, const char *sql)
 {
@@ -29,7 +34,8 @@ int store_prepare_writes(struct tm_store *s)
 		rc = prepare_persistent(s, &s->insert_meeting,
 					"INSERT INTO meetings (id, station, seq, time_utc, utc_ms, clock_synced,"
 					" boot_id, mono_ms, n_badges, suspect)"
-					" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+					" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+					" ON CONFLICT (id) DO NOTHING");
 	if (rc == 0)
 		rc = prepare_persistent(s, &s->insert_member,
 					"INSERT OR IGNORE INTO meeting_badges (meeting_id, uid) VALUES (?1, ?2)");
@@ -197,11 +203,162 @@ static int bump_seqs(struct tm_store *s)
 	return store_step_done(s, s->bump_seqs, "advance sequences");
 }
 
-static int begin_tx(struct tm_store *s)
+/* --- the file under the connection ------------------------------------- */
+
+/* A database deleted while open (an admin cleaning up the state directory, a
+ * card remounted) still takes writes, into files nobody can open: every
+ * commit succeeds, the station shows green, and a restart loses them all. So
+ * before and after every write the store checks that the path still names
+ * the files it writes, and when it does not, it puts them back from the open
+ * connection, which still sees everything committed:
+ * - the -wal alone deleted: a checkpoint copies its frames into the database
+ *   file, still linked, then the connection is opened again;
+ * - the database deleted: VACUUM INTO writes the connection's whole view to
+ *   the path, which is then synced and opened;
+ * - another file at the path (restored, copied over): refused; the station
+ *   keeps its writes in memory and says why, until someone decides. */
+static int sync_path(const char *path)
 {
-	return s->in_batch ? 0 : store_step_done(s, s->begin, "BEGIN IMMEDIATE");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
 }
 
+static int sync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return sync_path(dir);
+}
+
+static int rewrite_deleted(struct tm_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "prepare VACUUM INTO");
+	sqlite3_bind_text(st, 1, s->path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_failf(s, tm_store_errno(rc) ? tm_store_errno(rc) : -EIO,
+				   "database %s was deleted while open, and writing it again from "
+				   "the open copy failed: %s; writes kept in memory",
+				   s->path, sqlite3_errmsg(s->db));
+	if ((rc = sync_path(s->path)) < 0 || (rc = sync_dir_of(s->path)) < 0)
+		return store_failf(s, rc, "database %s was written again but not synced: %s",
+				   s->path, strerror(-rc));
+	return 0;
+}
+
+/* The file at the path is someone else's. Its -wal is still this
+ * connection's: left with frames, the next program to open the path would
+ * lay them over the new file, so they go into this connection's own (now
+ * nameless) file, which is then copied aside once, since nothing else
+ * would keep what it holds past this process. */
+static int set_aside_replaced(struct tm_store *s)
+{
+	if (!s->set_aside) {
+		char aside[PATH_MAX + 64];
+		sqlite3_stmt *st = NULL;
+		int rc;
+
+		sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		snprintf(aside, sizeof(aside), "%s.replaced-%lld", s->path, (long long)tm_utc_ms());
+		rc = sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, aside, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE && sync_path(aside) == 0) {
+			s->set_aside = true;
+			tm_warn("store=%s event=file-saved-aside path=%s detail=\"the database was "
+				"replaced while open; what it held is kept there\"",
+				s->path, aside);
+		}
+	}
+	return store_failf(s, -ESTALE,
+			   "database %s was replaced by another file while open; not writing to "
+			   "either: writes kept in memory, restart tapmeetd to use the new file%s",
+			   s->path, s->set_aside ? " (the old one's rows were saved aside)" : "");
+}
+
+static int check_file(struct tm_store *s)
+{
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+	int moved = 0, rc;
+
+	if (!s->path[0] || !strcmp(s->path, ":memory:"))
+		return 0;
+	if (!s->db) /* an earlier reopen failed (the directory was gone) */
+		return store_reopen(s);
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	if (!moved && (stat(wal, &sb) == 0 || errno != ENOENT))
+		return 0;
+	if (!moved) {
+		int log = 0, done = 0;
+
+		rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log,
+					       &done);
+		if (rc != SQLITE_OK || log != done)
+			return store_failf(s, -EIO,
+					   "the log's %s was deleted while open, and copying it into "
+					   "the database failed: %s; writes kept in memory",
+					   wal, rc != SQLITE_OK ? sqlite3_errmsg(s->db)
+								: "a reader held it");
+		if ((rc = sync_path(s->path)) < 0)
+			return store_failf(s, rc, "database %s not synced: %s", s->path,
+					   strerror(-rc));
+	} else if (stat(s->path, &sb) == 0) {
+		return set_aside_replaced(s);
+	} else if ((rc = rewrite_deleted(s)) < 0) {
+		return rc;
+	}
+	rc = store_reopen(s);
+	if (rc < 0)
+		return rc;
+	/* The write succeeds, so no error carries this to the station: the one
+	 * line the store logs itself. */
+	tm_warn("store=%s event=file-restored detail=\"%s was deleted while open; written "
+		"again from the open connection\"",
+		s->path, moved ? "the database" : "its -wal");
+	return 0;
+}
+
+static int begin_tx(struct tm_store *s)
+{
+	int rc;
+
+	if (s->in_batch)
+		return 0;
+	rc = check_file(s);
+	return rc < 0 ? rc : store_step_done(s, s->begin, "BEGIN IMMEDIATE");
+}
+
+/* After the COMMIT too: a file deleted between the check and the commit
+ * took it into nowhere. Put back (with this commit) or failed, never saved
+ * in a file nobody can read; a write tried again after such a failure finds
+ * its rows already there and leaves them (the inserts are idempotent). */
 static int finish_tx(struct tm_store *s, int rc)
 {
 	if (s->in_batch)
@@ -210,6 +367,8 @@ static int finish_tx(struct tm_store *s, int rc)
 		rc = store_step_done(s, s->commit, "COMMIT");
 	if (rc < 0 && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc == 0)
+		rc = check_file(s);
 	if (rc == 0)
 		store_committed(s);
 	return rc;
@@ -232,7 +391,7 @@ int tm_store_write_meeting(struct tm_store *s, const char *meeting_id,
 			   const struct tm_stamp *stamp, const struct tm_store_tap *taps, size_t n,
 			   const char *suspect)
 {
-	sqlite3_stmt *st = s->insert_meeting;
+	sqlite3_stmt *st;
 	char station[64], utc[TM_UTC_SIZE];
 	size_t distinct = 0;
 	int64_t seq;
@@ -250,6 +409,7 @@ int tm_store_write_meeting(struct tm_store *s, const char *meeting_id,
 	rc = begin_tx(s);
 	if (rc < 0)
 		return rc;
+	st = s->insert_meeting; /* after begin_tx, which may open the file again */
 	tm_format_utc(stamp->utc_ms, utc);
 	sqlite3_bind_text(st, 1, meeting_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, station, -1, SQLITE_TRANSIENT);
