@@ -6,18 +6,19 @@
 
 static const char usage[] =
 	"usage: tapmeet forget UID|NAME --yes\n"
-	"Erases a person everywhere: their registry row, their taps, and every meeting\n"
+	"Erases a person everywhere: their registry row, their taps, every meeting\n"
 	"they were in (the whole meeting and its badge list; the other badges' taps stay\n"
-	"but lose their link to it); then rewrites the database so no copy of the UID\n"
-	"remains in the file or its -wal. Without --yes, says what would be removed.\n";
+	"but lose their link to it) and the record of a follow-up sent to them (their\n"
+	"address); then rewrites the database so no copy of the UID remains in the file\n"
+	"or its -wal. Without --yes, says what would be removed.\n";
 
 static void describe(FILE *f, const char *verb, const char *who, const struct tm_forget_counts *n)
 {
 	fprintf(f,
-		"%s %s: %lld registry row, %lld taps, %lld meetings (%lld badge entries); "
-		"%lld taps of other badges unlinked from those meetings\n",
+		"%s %s: %lld registry row, %lld taps, %lld meetings (%lld badge entries), "
+		"%lld follow-up record; %lld taps of other badges unlinked from those meetings\n",
 		verb, who, (long long)n->registry, (long long)n->taps, (long long)n->meetings,
-		(long long)n->links, (long long)n->unlinked);
+		(long long)n->links, (long long)n->followups, (long long)n->unlinked);
 }
 
 int cmd_forget(struct cli *c, int argc, char **argv)
@@ -43,7 +44,7 @@ int cmd_forget(struct cli *c, int argc, char **argv)
 	if (!yes) {
 		if (tm_store_forget_preview(c->store, uid, &n) < 0)
 			return cli_store_error(c, "forget");
-		if (n.registry + n.taps + n.meetings == 0) {
+		if (n.registry + n.taps + n.meetings + n.followups == 0) {
 			cli_err("%s is not in %s", who, c->db_path);
 			return EXIT_DATA;
 		}

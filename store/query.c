@@ -283,11 +283,17 @@ int tm_store_attendee_name(struct tm_store *s, const char *uid, char *out, size_
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(s, rc, "attendee name");
 }
 
+/* Consent arrived with schema 6; before it nobody had given one. */
+#define CONSENT_SCHEMA 6
+
 int tm_store_attendees(struct tm_store *s, struct tm_rows **out)
 {
 	return rows_for(s,
-			"SELECT uid, name, org, handle, email FROM attendees "
-			"ORDER BY tm_fold(name), name, uid",
+			s->schema >= CONSENT_SCHEMA ?
+				"SELECT uid, name, org, handle, email, consent FROM attendees "
+				"ORDER BY tm_fold(name), name, uid" :
+				"SELECT uid, name, org, handle, email, 0 AS consent FROM attendees "
+				"ORDER BY tm_fold(name), name, uid",
 			NULL, out);
 }
 
@@ -383,12 +389,11 @@ int tm_store_export_edges(struct tm_store *s, bool with_names, struct tm_rows **
 	return rc;
 }
 
-/* The rows of fmt, where each of at most two %s is the suspect column,
- * with ?1 = uid (when not NULL) and ?2 = include_suspect. */
-static int rows_with_suspect(struct tm_store *s, const char *fmt, const char *uid,
-			     bool include_suspect, struct tm_rows **out)
+/* The rows of sql (freed here) with ?1 = uid (when not NULL) and ?2 =
+ * include_suspect. */
+static int rows_of_printed(struct tm_store *s, char *sql, const char *uid, bool include_suspect,
+			   struct tm_rows **out)
 {
-	char *sql = sqlite3_mprintf(fmt, suspect_of(s), suspect_of(s));
 	sqlite3_stmt *st;
 	int rc;
 
@@ -414,17 +419,20 @@ int tm_store_export_contacts_in_time(struct tm_store *s, bool include_suspect,
 		"JOIN meeting_badges b ON b.meeting_id = m.id AND b.uid > a.uid "
 		"WHERE ?2 OR coalesce(%s, '') = '' "
 		"ORDER BY m.utc_ms, m.station, m.seq, a.uid, b.uid";
-	return rows_with_suspect(s, sql, NULL, include_suspect, out);
+	return rows_of_printed(s, sqlite3_mprintf(sql, suspect_of(s)), NULL, include_suspect, out);
 }
 
 int tm_store_contacts(struct tm_store *s, const char *uid, bool include_suspect,
 		      struct tm_rows **out)
 {
 	/* The filter is on the meetings, before grouping: a person met once
-	 * for certain and once in doubt is a contact met once. */
+	 * for certain and once in doubt is a contact met once. The details
+	 * are blanked here, so that no export can hand them out without the
+	 * person's consent. */
 	static const char sql[] =
 		"SELECT o.uid AS uid, coalesce(a.name, '') AS name, coalesce(a.org, '') AS org, "
-		" coalesce(a.handle, '') AS handle, coalesce(a.email, '') AS email, "
+		" CASE WHEN %s = 1 THEN coalesce(a.handle, '') ELSE '' END AS handle, "
+		" CASE WHEN %s = 1 THEN coalesce(a.email, '') ELSE '' END AS email, "
 		" count(*) AS meetings, min(m.time_utc) AS \"first_met|time\", "
 		" max(m.time_utc) AS \"last_met|time\", "
 		" sum(coalesce(%s, '') <> '') AS suspect_meetings "
@@ -433,5 +441,8 @@ int tm_store_contacts(struct tm_store *s, const char *uid, bool include_suspect,
 		"LEFT JOIN attendees a ON a.uid = o.uid "
 		"WHERE me.uid = ?1 AND (?2 OR coalesce(%s, '') = '') GROUP BY o.uid "
 		"ORDER BY a.name IS NULL, tm_fold(a.name), a.name, o.uid";
-	return rows_with_suspect(s, sql, uid, include_suspect, out);
+	const char *consent = s->schema >= CONSENT_SCHEMA ? "a.consent" : "0";
+
+	return rows_of_printed(s, sqlite3_mprintf(sql, consent, consent, suspect_of(s), suspect_of(s)),
+			       uid, include_suspect, out);
 }

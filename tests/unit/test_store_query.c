@@ -82,7 +82,11 @@ static void import(struct fixture *f, const char *uid, const char *name, const c
 	struct tm_import_counts n;
 
 	snprintf(a.uid, sizeof(a.uid), "%s", uid);
-	assert_int_equal(tm_store_import_attendees(f->store, &a, 1, &n), 0);
+	assert_int_equal(tm_store_import_attendees(f->store, &a, 1,
+						   (org ? TM_ATTENDEE_ORG : 0) |
+							   (email ? TM_ATTENDEE_EMAIL : 0),
+						   &n),
+			 0);
 }
 
 static char *ids_of(struct tm_rows *rows)
@@ -205,7 +209,7 @@ static void import_leaves_absent_columns_alone(void **state)
 	/* The same file again: unchanged. */
 	import(f, "04000001", "Ada", "Analytical Engines", "ada@example.org");
 	/* A file without org and email columns. */
-	assert_int_equal(tm_store_import_attendees(f->store, &a, 1, &n), 0);
+	assert_int_equal(tm_store_import_attendees(f->store, &a, 1, 0, &n), 0);
 	assert_int_equal(n.unchanged, 1);
 	assert_int_equal(n.updated, 0);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM attendees WHERE org = 'Analytical Engines'"
@@ -371,6 +375,86 @@ static void contacts_leave_out_suspect_meetings(void **state)
 	assert_string_equal(pairs_of(rows, "uid", "meetings"), "04000002=1;");
 }
 
+/* Runs one statement on the file directly, as the sqlite3 shell would. */
+static void exec_sql(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Details reach a contact only with the person's consent; a file without a
+ * consent column neither gives nor withdraws one. */
+static void contacts_share_details_only_with_consent(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_attendee people[] = {
+		{ .uid = "04000001", .name = "Ada", .email = "ada@example.org", .handle = "@ada",
+		  .consent = true },
+		{ .uid = "04000002", .name = "Bob", .email = "bob@example.org", .handle = "@bob",
+		  .consent = false },
+		{ .uid = "04000003", .name = "Cy", .email = "cy@example.org", .handle = "@cy",
+		  .consent = true },
+	};
+	struct tm_attendee names_only = { .uid = "04000001", .name = "Ada L." };
+	struct tm_import_counts n;
+	struct tm_rows *rows;
+
+	assert_int_equal(tm_store_import_attendees(f->store, people, 3,
+						   TM_ATTENDEE_HANDLE | TM_ATTENDEE_EMAIL |
+							   TM_ATTENDEE_CONSENT,
+						   &n),
+			 0);
+	assert_int_equal(n.added, 3);
+	meeting(f, "s:m1", 1000, "04000001", "04000002");
+	meeting(f, "s:m2", 2000, "04000003", "04000001");
+	assert_int_equal(tm_store_contacts(f->store, "04000001", false, &rows), 0);
+	assert_string_equal(pairs_of(rows, "uid", "email"), "04000002=;04000003=cy@example.org;");
+	assert_int_equal(tm_store_contacts(f->store, "04000001", false, &rows), 0);
+	assert_string_equal(pairs_of(rows, "uid", "handle"), "04000002=;04000003=@cy;");
+	assert_int_equal(tm_store_contacts(f->store, "04000002", false, &rows), 0);
+	assert_string_equal(pairs_of(rows, "uid", "email"), "04000001=ada@example.org;");
+	/* Ada again, from a file of names: her consent stays. */
+	assert_int_equal(tm_store_import_attendees(f->store, &names_only, 1, 0, &n), 0);
+	assert_int_equal(n.updated, 1);
+	assert_int_equal(tm_store_contacts(f->store, "04000002", false, &rows), 0);
+	assert_string_equal(pairs_of(rows, "name", "email"), "Ada L.=ada@example.org;");
+	assert_int_equal(tm_store_attendees(f->store, &rows), 0);
+	assert_string_equal(pairs_of(rows, "uid", "consent"), "04000001=1;04000002=0;04000003=1;");
+	/* Withdrawn by a file that says no. */
+	names_only.consent = false;
+	assert_int_equal(
+		tm_store_import_attendees(f->store, &names_only, 1, TM_ATTENDEE_CONSENT, &n), 0);
+	assert_int_equal(tm_store_contacts(f->store, "04000002", false, &rows), 0);
+	assert_string_equal(pairs_of(rows, "name", "email"), "Ada L.=;");
+}
+
+/* The record of a follow-up holds an address: forget counts and removes it,
+ * even for a badge with nothing else left in the log. */
+static void forget_removes_the_followup(void **state)
+{
+	struct fixture *f = *state;
+	struct tm_forget_counts n;
+
+	import(f, "04000001", "Ada", NULL, "ada@example.org");
+	exec_sql(f, "INSERT INTO followups VALUES ('04000001', 'ada@example.org', '<1@x>', "
+		    "'2026-11-27T10:00:00.000Z', 2), ('04000009', 'zed@example.org', '<2@x>', "
+		    "'2026-11-27T10:00:00.000Z', 1)");
+	assert_int_equal(tm_store_forget_preview(f->store, "04000001", &n), 0);
+	assert_int_equal(n.registry, 1);
+	assert_int_equal(n.followups, 1);
+	assert_int_equal(tm_store_forget(f->store, "04000001", &n), 0);
+	assert_int_equal(n.followups, 1);
+	assert_int_equal(tm_store_forget_preview(f->store, "04000001", &n), 0);
+	assert_int_equal(n.registry + n.followups, 0);
+	assert_int_equal(tm_store_forget(f->store, "04000009", &n), 0);
+	assert_int_equal(n.registry, 0);
+	assert_int_equal(n.followups, 1);
+	assert_int_equal(tm_store_forget(f->store, "04000009", &n), -ENOENT);
+}
+
 static void network_marks_suspect_meetings(void **state)
 {
 	struct fixture *f = *state;
@@ -505,6 +589,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stats_count_what_is_there, setup, teardown),
 		cmocka_unit_test_setup_teardown(meetings_carry_their_doubt, setup, teardown),
 		cmocka_unit_test_setup_teardown(contacts_leave_out_suspect_meetings, setup, teardown),
+		cmocka_unit_test_setup_teardown(contacts_share_details_only_with_consent, setup, teardown),
+		cmocka_unit_test_setup_teardown(forget_removes_the_followup, setup, teardown),
 		cmocka_unit_test_setup_teardown(network_marks_suspect_meetings, setup, teardown),
 		cmocka_unit_test_setup_teardown(stats_count_suspect_meetings, setup, teardown),
 		cmocka_unit_test_setup_teardown(people_match_the_plain_query, setup, teardown),
