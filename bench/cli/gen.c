@@ -26,7 +26,7 @@
 
 #include "tapmeet/store.h"
 
-#define GEN_VERSION 3
+#define GEN_VERSION 4
 #define T0_MS 1795683600000LL /* 2026-11-26T09:00:00Z */
 #define MAX_STATIONS 1000
 #define BATCH_ROWS 50000 /* rows (meetings, their badges, taps) per transaction */
@@ -102,23 +102,40 @@ static void meeting(int station, char uids[][24], int n, long long ms, const cha
 /* The registry, added in one transaction of its own (outside a batch). */
 struct people {
 	struct tm_attendee *rows;
-	char (*names)[64];
+	struct {
+		char name[64], handle[72], email[80];
+	} *text;
 	size_t n, cap;
 };
 
+/* A handle and an e-mail made of the name, like "@attendee_00012" and
+ * "attendee.00012@example.org"; seven in ten consent to share them, so that
+ * the contact queries blank some details and hand out most. */
 static void person_add(struct people *p, const char *uid, const char *name, const char *org)
 {
+	char local[64];
+	size_t n = 0;
+
 	if (p->n == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 1024;
 		p->rows = realloc(p->rows, p->cap * sizeof(*p->rows));
-		p->names = realloc(p->names, p->cap * sizeof(*p->names));
-		if (!p->rows || !p->names)
+		p->text = realloc(p->text, p->cap * sizeof(*p->text));
+		if (!p->rows || !p->text)
 			check(-ENOMEM, "attendees");
 	}
+	for (const char *c = name; *c && n + 1 < sizeof(local); c++)
+		local[n++] = *c == ' ' ? '.' : (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+	local[n] = '\0';
 	memset(&p->rows[p->n], 0, sizeof(p->rows[0]));
 	snprintf(p->rows[p->n].uid, sizeof(p->rows[0].uid), "%s", uid);
-	snprintf(p->names[p->n], sizeof(p->names[0]), "%s", name);
+	snprintf(p->text[p->n].name, sizeof(p->text[0].name), "%s", name);
+	snprintf(p->text[p->n].email, sizeof(p->text[0].email), "%s@example.org", local);
+	for (char *c = local; *c; c++)
+		if (*c == '.')
+			*c = '_';
+	snprintf(p->text[p->n].handle, sizeof(p->text[0].handle), "@%s", local);
 	p->rows[p->n].org = org; /* org strings outlive the import */
+	p->rows[p->n].consent = p->n * 7 % 10 < 7;
 	p->n++;
 }
 
@@ -126,12 +143,19 @@ static void people_import(struct people *p)
 {
 	struct tm_import_counts counts;
 
-	/* names may have moved with realloc: point at them only now */
-	for (size_t i = 0; i < p->n; i++)
-		p->rows[i].name = p->names[i];
-	check(tm_store_import_attendees(store, p->rows, p->n, &counts), "import attendees");
+	/* the text may have moved with realloc: point at it only now */
+	for (size_t i = 0; i < p->n; i++) {
+		p->rows[i].name = p->text[i].name;
+		p->rows[i].handle = p->text[i].handle;
+		p->rows[i].email = p->text[i].email;
+	}
+	check(tm_store_import_attendees(store, p->rows, p->n,
+					TM_ATTENDEE_ORG | TM_ATTENDEE_HANDLE | TM_ATTENDEE_EMAIL |
+						TM_ATTENDEE_CONSENT,
+					&counts),
+	      "import attendees");
 	free(p->rows);
-	free(p->names);
+	free(p->text);
 	memset(p, 0, sizeof(*p));
 }
 
