@@ -4,38 +4,64 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <search.h>
 #include <stdarg.h>
-#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "attendee_file.h"
 #include "csv.h"
 
 static const char usage[] =
 	"usage: tapmeet attendees import FILE.csv\n"
 	"       tapmeet attendees list [--format FMT]\n"
-	"import: columns found by their header: uid and name (required), org, handle,\n"
-	"email; others are ignored. RFC 4180 quoting, UTF-8 (a BOM is allowed). Every\n"
-	"error is reported as FILE:LINE: message and nothing is imported; importing\n"
-	"again updates the attendees already there.\n";
+	"import: columns found by their header, in any case, with spaces, '_' or '-':\n"
+	"uid (or badge, card, nfc uid) and name (or full name, or first name and last\n"
+	"name) are required; org (organisation, company, ...), handle (twitter,\n"
+	"mastodon, username), email (e-mail, mail) and consent (shares details,\n"
+	"opt-in, ...: yes/no) are optional; the others are ignored, and named. Only\n"
+	"an attendee with consent 'yes' has their e-mail and handle given to the\n"
+	"people they met; without a consent column nobody's are. Delimiter ',' ';'\n"
+	"or tab, found in the header; RFC 4180 quoting; UTF-8 (a BOM is allowed).\n"
+	"Every error is reported as FILE:LINE: message and nothing is imported;\n"
+	"importing again updates the attendees already there, and a column the file\n"
+	"lacks leaves their stored values alone.\n";
 
-enum { F_UID, F_NAME, F_ORG, F_HANDLE, F_EMAIL, N_FIELDS };
-static const char *const field_names[N_FIELDS] = { "uid", "name", "org", "handle", "email" };
+enum { F_UID, F_NAME, F_ORG, F_HANDLE, F_EMAIL, F_CONSENT, N_FIELDS };
+
+/* The store's field bit of each optional column. */
+static const struct {
+	enum tm_attendee_col col;
+	unsigned field;
+} optional_cols[] = {
+	{ TM_ATTENDEE_COL_ORG, TM_ATTENDEE_ORG },
+	{ TM_ATTENDEE_COL_HANDLE, TM_ATTENDEE_HANDLE },
+	{ TM_ATTENDEE_COL_EMAIL, TM_ATTENDEE_EMAIL },
+	{ TM_ATTENDEE_COL_CONSENT, TM_ATTENDEE_CONSENT },
+};
 
 struct row {
 	char *v[N_FIELDS];
 	char uid[TM_STORED_UID_SIZE];
+	bool consent;
 	size_t line;
 };
 
 struct import {
 	const char *file;
-	int col[N_FIELDS]; /* column index of each field, -1 when absent */
+	int col[TM_ATTENDEE_N_COLS]; /* index in the file of each column, -1 when absent */
 	size_t n_cols;
+	unsigned fields; /* the tm_attendee_field bits of the optional columns present */
+	/* Sized for the file's every line before the first row, so that the
+	 * rows the duplicate check points to never move. */
 	struct row *rows;
 	size_t n_rows, cap;
+	void *seen; /* the rows with a UID, as a tsearch(3) tree by UID */
 	int errors;
+	size_t trimmed, random, consenting;
+	char *used, *ignored; /* the header's columns, for the summary */
+	char *headers;        /* all of them, quoted, for an error */
 };
 
 static void row_error(struct import *im, size_t line, const char *fmt, ...)
@@ -52,8 +78,11 @@ static void row_error(struct import *im, size_t line, const char *fmt, ...)
 	im->errors++;
 }
 
-static char *trimmed(const char *s)
+/* Spaces around a value are an accident of the spreadsheet, never meant:
+ * they go, and are counted so the summary can say so. */
+static char *trimmed(const char *s, size_t *count)
 {
+	const char *start = s;
 	size_t n;
 
 	while (*s == ' ' || *s == '\t')
@@ -61,92 +90,233 @@ static char *trimmed(const char *s)
 	n = strlen(s);
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
+	if (count && (s != start || s[n] != '\0'))
+		(*count)++;
 	return strndup(s, n);
 }
 
-static int header(struct import *im, struct tm_csv *csv)
+/* Appends text to a comma-separated list; false when out of memory. */
+static bool list_add(char **list, const char *text)
 {
-	for (size_t f = 0; f < N_FIELDS; f++)
+	char *p;
+
+	if (asprintf(&p, "%s%s%s", *list ? *list : "", *list ? ", " : "", text) < 0)
+		return false;
+	free(*list);
+	*list = p;
+	return true;
+}
+
+static int header(struct import *im, struct tm_csv *csv, char delimiter)
+{
+	bool ok = true;
+
+	for (size_t f = 0; f < TM_ATTENDEE_N_COLS; f++)
 		im->col[f] = -1;
 	im->n_cols = csv->n_fields;
 	for (size_t i = 0; i < csv->n_fields; i++) {
-		char *h = trimmed(csv->fields[i]);
+		char *h = trimmed(csv->fields[i], NULL), *shown = NULL, *quoted = NULL;
+		int col;
 
-		for (size_t f = 0; h && f < N_FIELDS; f++) {
-			if (strcasecmp(h, field_names[f]))
-				continue;
-			if (im->col[f] >= 0)
-				row_error(im, csv->record_line, "column '%s' appears twice", h);
-			im->col[f] = (int)i;
+		if (!h || asprintf(&quoted, "'%s'", h) < 0) {
+			free(h);
+			return -ENOMEM;
 		}
+		ok = ok && list_add(&im->headers, quoted);
+		free(quoted);
+		col = tm_attendee_col_of(h);
+		if (col < 0) {
+			ok = ok && list_add(&im->ignored, h[0] ? h : "(no header)");
+		} else if (im->col[col] >= 0) {
+			row_error(im, csv->record_line, "columns '%s' and '%s' are both the '%s' column",
+				  csv->fields[im->col[col]], h, tm_attendee_col_name(col));
+		} else {
+			im->col[col] = (int)i;
+			if (strcmp(h, tm_attendee_col_name(col)))
+				ok = ok && asprintf(&shown, "%s (%s)", h, tm_attendee_col_name(col)) >= 0;
+			ok = ok && list_add(&im->used, shown ? shown : h);
+		}
+		free(shown);
 		free(h);
 	}
-	for (size_t f = 0; f < 2; f++)
-		if (im->col[f] < 0)
-			row_error(im, csv->record_line, "no '%s' column in the header",
-				  field_names[f]);
+	if (!ok)
+		return -ENOMEM;
+	if (im->col[TM_ATTENDEE_COL_UID] < 0) {
+		if (csv->n_fields == 1 && !delimiter)
+			row_error(im, csv->record_line,
+				  "no 'uid' column: the header line reads '%s', with no ',' ';' "
+				  "or tab to separate columns",
+				  csv->fields[0]);
+		else
+			row_error(im, csv->record_line,
+				  "no 'uid' column among %s (it may be called %s)", im->headers,
+				  tm_attendee_col_spellings(TM_ATTENDEE_COL_UID));
+	}
+	if (im->col[TM_ATTENDEE_COL_NAME] < 0 && im->col[TM_ATTENDEE_COL_FIRST_NAME] < 0 &&
+	    im->col[TM_ATTENDEE_COL_LAST_NAME] < 0 && (csv->n_fields > 1 || delimiter))
+		row_error(im, csv->record_line, "no 'name' column (it may be called %s)",
+			  tm_attendee_col_spellings(TM_ATTENDEE_COL_NAME));
+	for (size_t i = 0; i < sizeof(optional_cols) / sizeof(optional_cols[0]); i++)
+		if (im->col[optional_cols[i].col] >= 0)
+			im->fields |= optional_cols[i].field;
 	return im->errors ? -EINVAL : 0;
 }
 
+/* The cell of a column, "" when the file has no such column. */
+static const char *cell(const struct import *im, const struct tm_csv *csv, int col)
+{
+	return im->col[col] >= 0 ? csv->fields[im->col[col]] : "";
+}
+
+/* The name, or first and last name joined when the file has no name column. */
+static char *name_of(struct import *im, const struct tm_csv *csv)
+{
+	char *first, *last, *name = NULL;
+
+	if (im->col[TM_ATTENDEE_COL_NAME] >= 0)
+		return trimmed(cell(im, csv, TM_ATTENDEE_COL_NAME), &im->trimmed);
+	first = trimmed(cell(im, csv, TM_ATTENDEE_COL_FIRST_NAME), &im->trimmed);
+	last = trimmed(cell(im, csv, TM_ATTENDEE_COL_LAST_NAME), &im->trimmed);
+	if (first && last &&
+	    asprintf(&name, "%s%s%s", first, first[0] && last[0] ? " " : "", last) < 0)
+		name = NULL;
+	free(first);
+	free(last);
+	return name;
+}
+
+static int by_uid(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->uid, ((const struct row *)b)->uid);
+}
+
+static void no_free(void *row)
+{
+	(void)row;
+}
+
+/* Checks the UID against those of the rows before it, in a balanced tree
+ * (glibc's hash table degrades on UIDs that share their first digits): a
+ * registry of 100,000 is checked in a moment. */
+static int check_duplicate(struct import *im, struct row *r)
+{
+	struct row **found = tsearch(r, &im->seen, by_uid);
+
+	if (!found)
+		return -ENOMEM;
+	if (*found != r) {
+		const struct row *first = *found;
+		struct tm_badge raw;
+		char canon[TM_UID_HEX_SIZE];
+
+		tm_badge_parse_uid(&raw, r->v[F_UID]);
+		tm_badge_uid_hex(&raw, canon);
+		row_error(im, r->line, "duplicate UID %s (first on line %zu)", canon, first->line);
+	}
+	return 0;
+}
+
+/* A phone's random UID is refused by every station: the attendee is kept
+ * (the name is right, the UID can be corrected by a new import), but the
+ * organizer learns now, not when the badge fails at the event. */
+static void check_random(struct import *im, const struct row *r)
+{
+	struct tm_badge raw;
+	char canon[TM_UID_HEX_SIZE];
+
+	if (tm_badge_parse_uid(&raw, r->v[F_UID]) < 0 || !tm_badge_random_uid(&raw))
+		return;
+	tm_badge_uid_hex(&raw, canon);
+	fprintf(stderr,
+		"%s:%zu: warning: %s is a random UID (4 bytes starting 08, as phones send): "
+		"stations reject it, so this badge can never be tapped\n",
+		im->file, r->line, canon);
+	im->random++;
+}
+
+/* Reads the record into the next free row, which it keeps unless the row is
+ * bad and has no UID: a bad row with one stays, so that later duplicates
+ * still point to it. */
 static int add_row(struct import *im, struct cli *c, struct tm_csv *csv)
 {
-	struct row r = { .line = csv->record_line };
+	struct row *r = &im->rows[im->n_rows];
 	int errors = im->errors, rc;
 
+	memset(r, 0, sizeof(*r));
+	r->line = csv->record_line;
 	if (csv->n_fields != im->n_cols) {
-		row_error(im, r.line, "expected %zu fields, found %zu", im->n_cols, csv->n_fields);
+		row_error(im, r->line, "expected %zu fields, found %zu", im->n_cols, csv->n_fields);
 		return 0;
 	}
 	for (size_t i = 0; i < csv->n_fields; i++) {
 		if (!tm_utf8_valid(csv->fields[i], strlen(csv->fields[i]))) {
-			row_error(im, r.line, "invalid UTF-8 in field %zu", i + 1);
+			row_error(im, r->line, "invalid UTF-8 in field %zu", i + 1);
 			return 0;
 		}
 	}
+	r->v[F_UID] = trimmed(cell(im, csv, TM_ATTENDEE_COL_UID), &im->trimmed);
+	r->v[F_NAME] = name_of(im, csv);
+	r->v[F_ORG] = trimmed(cell(im, csv, TM_ATTENDEE_COL_ORG), &im->trimmed);
+	r->v[F_HANDLE] = trimmed(cell(im, csv, TM_ATTENDEE_COL_HANDLE), &im->trimmed);
+	r->v[F_EMAIL] = trimmed(cell(im, csv, TM_ATTENDEE_COL_EMAIL), &im->trimmed);
+	r->v[F_CONSENT] = trimmed(cell(im, csv, TM_ATTENDEE_COL_CONSENT), &im->trimmed);
 	for (size_t f = 0; f < N_FIELDS; f++) {
-		r.v[f] = trimmed(im->col[f] >= 0 ? csv->fields[im->col[f]] : "");
-		if (!r.v[f])
-			return -ENOMEM;
-	}
-	rc = tm_identity_parse(&c->identity, r.v[F_UID], r.uid);
-	if (rc == -EINVAL) {
-		row_error(im, r.line, "bad UID '%s' (8, 14 or 20 hex digits)", r.v[F_UID]);
-	} else if (rc < 0) {
-		/* Fail closed: never store the raw UID of a keyed registry. */
-		row_error(im, r.line, "cannot hash the UID with [privacy] uid_key");
-		r.uid[0] = '\0';
-	} else {
-		for (size_t i = 0; i < im->n_rows; i++) {
-			if (!strcmp(im->rows[i].uid, r.uid)) {
-				struct tm_badge raw;
-				char canon[TM_UID_HEX_SIZE];
-
-				tm_badge_parse_uid(&raw, r.v[F_UID]);
-				tm_badge_uid_hex(&raw, canon);
-				row_error(im, r.line, "duplicate UID %s (first on line %zu)", canon,
-					  im->rows[i].line);
-				break;
-			}
+		if (!r->v[f]) {
+			rc = -ENOMEM;
+			goto drop;
 		}
 	}
-	if (!r.v[F_NAME][0])
-		row_error(im, r.line, "missing name");
-	if (im->n_rows == im->cap) {
-		size_t cap = im->cap ? 2 * im->cap : 256;
-		struct row *p = realloc(im->rows, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		im->rows = p;
-		im->cap = cap;
+	rc = tm_identity_parse(&c->identity, r->v[F_UID], r->uid);
+	if (rc == -EINVAL) {
+		row_error(im, r->line, "bad UID '%s' (8, 14 or 20 hex digits)", r->v[F_UID]);
+	} else if (rc < 0) {
+		/* Fail closed: never store the raw UID of a keyed registry. */
+		row_error(im, r->line, "cannot hash the UID with [privacy] uid_key");
+		r->uid[0] = '\0';
+	} else {
+		check_random(im, r);
+		if ((rc = check_duplicate(im, r)) < 0)
+			goto drop;
 	}
-	/* Kept even when bad, so that later duplicates still point to it. */
-	if (errors == im->errors || r.uid[0])
-		im->rows[im->n_rows++] = r;
+	if (!r->v[F_NAME][0])
+		row_error(im, r->line, "missing name");
+	if (tm_consent_parse(r->v[F_CONSENT], &r->consent) < 0)
+		row_error(im, r->line, "consent '%s' is neither yes nor no (%s)", r->v[F_CONSENT],
+			  tm_consent_values);
+	im->consenting += r->consent;
+	if (errors == im->errors || r->uid[0]) {
+		im->n_rows++;
+		return 0;
+	}
+	rc = 0;
+drop:
+	for (size_t f = 0; f < N_FIELDS; f++)
+		free(r->v[f]);
+	return rc;
+}
+
+static void summary(const struct import *im, const struct tm_import_counts *n)
+{
+	printf("%s: columns used: %s", im->file, im->used);
+	if (im->ignored)
+		printf("; ignored: %s", im->ignored);
+	printf("\n%s: %zu attendees: %lld added, %lld updated, %lld unchanged\n", im->file,
+	       im->n_rows, (long long)n->added, (long long)n->updated, (long long)n->unchanged);
+	if (im->fields & TM_ATTENDEE_CONSENT)
+		printf("%s: %zu share their e-mail and handle with the people they meet, "
+		       "%zu only their name\n",
+		       im->file, im->consenting, im->n_rows - im->consenting);
 	else
-		for (size_t f = 0; f < N_FIELDS; f++)
-			free(r.v[f]);
-	return 0;
+		printf("%s: no consent column: new attendees share only their name with the "
+		       "people they meet, not their e-mail or handle (a consent given in an "
+		       "earlier import is kept)\n",
+		       im->file);
+	if (im->trimmed)
+		printf("%s: %zu value%s had spaces around %s, trimmed\n", im->file, im->trimmed,
+		       im->trimmed == 1 ? "" : "s", im->trimmed == 1 ? "it" : "them");
+	if (im->random)
+		printf("%s: %zu badge%s can never be tapped (random UID): see the warning%s\n",
+		       im->file, im->random, im->random == 1 ? "" : "s", im->random == 1 ? "" : "s");
 }
 
 static int write_rows(struct cli *c, struct import *im)
@@ -163,19 +333,28 @@ static int write_rows(struct cli *c, struct import *im)
 		struct row *r = &im->rows[i];
 
 		memcpy(rows[i].uid, r->uid, sizeof(rows[i].uid));
-		/* A column the file does not have leaves the stored values alone. */
 		rows[i].name = r->v[F_NAME];
-		rows[i].org = im->col[F_ORG] >= 0 ? r->v[F_ORG] : NULL;
-		rows[i].handle = im->col[F_HANDLE] >= 0 ? r->v[F_HANDLE] : NULL;
-		rows[i].email = im->col[F_EMAIL] >= 0 ? r->v[F_EMAIL] : NULL;
+		rows[i].org = r->v[F_ORG];
+		rows[i].handle = r->v[F_HANDLE];
+		rows[i].email = r->v[F_EMAIL];
+		rows[i].consent = r->consent;
 	}
-	rc = tm_store_import_attendees(c->store, rows, im->n_rows, &n);
+	rc = tm_store_import_attendees(c->store, rows, im->n_rows, im->fields, &n);
 	free(rows);
 	if (rc < 0)
 		return cli_store_error(c, "import");
-	printf("%s: %zu attendees: %lld added, %lld updated, %lld unchanged\n", im->file,
-	       im->n_rows, (long long)n.added, (long long)n.updated, (long long)n.unchanged);
+	summary(im, &n);
 	return EXIT_OK;
+}
+
+/* No file has more records than line ends, plus one. */
+static size_t most_records(const char *data, size_t len)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < len; i++)
+		n += data[i] == '\n' || (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n'));
+	return n;
 }
 
 static int read_file(const char *path, char **data, size_t *len)
@@ -212,7 +391,8 @@ static int import(struct cli *c, const char *path)
 {
 	struct import im = { .file = path };
 	struct tm_csv csv;
-	char *data;
+	const char *encoding;
+	char *data, delimiter;
 	size_t len;
 	int rc, ret = EXIT_DATA;
 	bool have_header = false;
@@ -221,12 +401,24 @@ static int import(struct cli *c, const char *path)
 		cli_err("cannot read %s: %s", path, strerror(-rc));
 		return EXIT_DATA;
 	}
+	tm_csv_init(&csv, data, len);
+	if ((encoding = tm_csv_foreign_encoding(data, len))) {
+		cli_err("%s: %s; save it as CSV UTF-8", path, encoding);
+		goto out;
+	}
 	/* Open first: the privacy key comes with the config. */
 	if ((rc = cli_open(c, true))) {
-		free(data);
-		return rc;
+		ret = rc;
+		goto out;
 	}
-	tm_csv_init(&csv, data, len);
+	im.cap = most_records(data, len);
+	im.rows = calloc(im.cap, sizeof(*im.rows));
+	if (!im.rows) {
+		cli_err("out of memory");
+		goto out;
+	}
+	delimiter = tm_csv_sniff_delimiter(data, len);
+	tm_csv_set_delimiter(&csv, delimiter ? delimiter : ',');
 	while ((rc = tm_csv_next(&csv)) != 0) {
 		if (rc == -ENOMEM)
 			goto out;
@@ -238,7 +430,9 @@ static int import(struct cli *c, const char *path)
 			continue;
 		if (!have_header) {
 			have_header = true;
-			if (header(&im, &csv) < 0)
+			if ((rc = header(&im, &csv, delimiter)) == -ENOMEM)
+				goto out;
+			if (rc < 0)
 				break;
 			continue;
 		}
@@ -254,10 +448,14 @@ static int import(struct cli *c, const char *path)
 	}
 	ret = write_rows(c, &im);
 out:
+	tdestroy(im.seen, no_free);
 	for (size_t i = 0; i < im.n_rows; i++)
 		for (size_t f = 0; f < N_FIELDS; f++)
 			free(im.rows[i].v[f]);
 	free(im.rows);
+	free(im.used);
+	free(im.ignored);
+	free(im.headers);
 	tm_csv_free(&csv);
 	free(data);
 	return ret;

@@ -13,8 +13,14 @@ void tm_csv_init(struct tm_csv *csv, const char *data, size_t len)
 	csv->data = data;
 	csv->len = len;
 	csv->line = 1;
+	csv->delimiter = ',';
 	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
 		csv->pos = 3;
+}
+
+void tm_csv_set_delimiter(struct tm_csv *csv, char delimiter)
+{
+	csv->delimiter = delimiter;
 }
 
 void tm_csv_free(struct tm_csv *csv)
@@ -55,46 +61,39 @@ static int start_field(struct tm_csv *csv)
 	return 0;
 }
 
+/* Consumes a line end at pos (LF, CRLF or a lone CR); true when there was one. */
+static bool line_end(struct tm_csv *csv)
+{
+	const char *d = csv->data;
+
+	if (csv->pos >= csv->len || (d[csv->pos] != '\n' && d[csv->pos] != '\r'))
+		return false;
+	if (d[csv->pos] == '\r' && csv->pos + 1 < csv->len && d[csv->pos + 1] == '\n')
+		csv->pos++;
+	csv->pos++;
+	csv->line++;
+	return true;
+}
+
 /* Skips the rest of a bad record's line so the caller can go on reporting. */
 static int fail(struct tm_csv *csv, const char *what)
 {
 	csv->error = what;
-	while (csv->pos < csv->len && csv->data[csv->pos] != '\n')
+	while (csv->pos < csv->len && !line_end(csv))
 		csv->pos++;
-	if (csv->pos < csv->len) {
-		csv->pos++;
-		csv->line++;
-	}
 	return -EINVAL;
 }
 
 /* Consumes a record terminator at pos; true when there was one (or EOF). */
 static bool at_eol(struct tm_csv *csv)
 {
-	const char *d = csv->data;
-
-	if (csv->pos >= csv->len)
-		return true;
-	if (d[csv->pos] == '\n') {
-		csv->pos++;
-		csv->line++;
-		return true;
-	}
-	if (d[csv->pos] == '\r' && csv->pos + 1 < csv->len && d[csv->pos + 1] == '\n') {
-		csv->pos += 2;
-		csv->line++;
-		return true;
-	}
-	if (d[csv->pos] == '\r' && csv->pos + 1 == csv->len) {
-		csv->pos++;
-		return true;
-	}
-	return false;
+	return csv->pos >= csv->len || line_end(csv);
 }
 
 int tm_csv_next(struct tm_csv *csv)
 {
 	const char *d = csv->data;
+	const char delim = csv->delimiter;
 	int rc;
 
 	csv->buf_len = 0;
@@ -121,13 +120,14 @@ int tm_csv_next(struct tm_csv *csv)
 					}
 				} else if (c == '\0') {
 					return fail(csv, "NUL byte in field");
-				} else if (c == '\n') {
+				} else if (c == '\n' || (c == '\r' && (csv->pos == csv->len ||
+								       d[csv->pos] != '\n'))) {
 					csv->line++;
 				}
 				if ((rc = put_char(csv, c)))
 					return rc;
 			}
-			if (csv->pos < csv->len && d[csv->pos] == ',')
+			if (csv->pos < csv->len && d[csv->pos] == delim)
 				goto next_field;
 			if (!at_eol(csv))
 				return fail(csv, "text after the closing quote of a field");
@@ -136,8 +136,7 @@ int tm_csv_next(struct tm_csv *csv)
 		while (csv->pos < csv->len) {
 			char c = d[csv->pos];
 
-			if (c == ',' || c == '\n' || (c == '\r' && (csv->pos + 1 == csv->len ||
-							       d[csv->pos + 1] == '\n')))
+			if (c == delim || c == '\n' || c == '\r')
 				break;
 			if (c == '"')
 				return fail(csv, "quote inside an unquoted field");
@@ -147,7 +146,7 @@ int tm_csv_next(struct tm_csv *csv)
 				return rc;
 			csv->pos++;
 		}
-		if (csv->pos < csv->len && d[csv->pos] == ',')
+		if (csv->pos < csv->len && d[csv->pos] == delim)
 			goto next_field;
 		at_eol(csv);
 		goto end_record;
@@ -167,6 +166,56 @@ end_record:
 	for (size_t i = 0; i < csv->n_fields; i++)
 		f[i] = csv->buf + csv->offs[i];
 	return 1;
+}
+
+char tm_csv_sniff_delimiter(const char *data, size_t len)
+{
+	static const char candidates[] = ",;\t";
+	size_t count[sizeof(candidates) - 1] = { 0 }, pos = 0, best = 0;
+	bool quoted = false;
+
+	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+		pos = 3;
+	while (pos < len && (data[pos] == '\n' || data[pos] == '\r'))
+		pos++;
+	for (; pos < len && (quoted || (data[pos] != '\n' && data[pos] != '\r')); pos++) {
+		const char *c = strchr(candidates, data[pos]);
+
+		if (data[pos] == '"')
+			quoted = !quoted;
+		else if (!quoted && c && data[pos])
+			count[c - candidates]++;
+	}
+	for (size_t i = 1; i < sizeof(count) / sizeof(count[0]); i++)
+		if (count[i] > count[best])
+			best = i;
+	return count[best] ? candidates[best] : 0;
+}
+
+const char *tm_csv_foreign_encoding(const char *data, size_t len)
+{
+	const unsigned char *d = (const unsigned char *)data;
+	size_t zero_even = 0, zero_odd = 0, n = len < 64 ? len : 64;
+
+	if (len >= 4 && !memcmp(d, "\xFF\xFE\0\0", 4))
+		return "UTF-32 little-endian text";
+	if (len >= 4 && !memcmp(d, "\0\0\xFE\xFF", 4))
+		return "UTF-32 big-endian text";
+	if (len >= 2 && d[0] == 0xFF && d[1] == 0xFE)
+		return "UTF-16 little-endian text";
+	if (len >= 2 && d[0] == 0xFE && d[1] == 0xFF)
+		return "UTF-16 big-endian text";
+	/* Without a mark: ASCII characters in UTF-16 are one zero byte and one
+	 * other, and UTF-8 text has no zero bytes at all. */
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		zero_even += d[i] == 0 && d[i + 1] != 0;
+		zero_odd += d[i] != 0 && d[i + 1] == 0;
+	}
+	if (n >= 4 && zero_odd * 2 >= n / 2)
+		return "UTF-16 little-endian text";
+	if (n >= 4 && zero_even * 2 >= n / 2)
+		return "UTF-16 big-endian text";
+	return NULL;
 }
 
 bool tm_csv_blank(const struct tm_csv *csv)

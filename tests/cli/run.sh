@@ -99,6 +99,49 @@ expect attendees-list 0 tm attendees list
 expect attendees-list-csv 0 tm attendees list --format csv
 expect attendees-list-json 0 tm --format json attendees list
 
+# ---------------------------------------------------------------- attendee files as organizers have them
+# A registry of its own, so the fixture above stays as it is.
+RDB=$TMP/registry.db
+new_db "$RDB"
+tmr() { "$TAPMEET" --db "$RDB" --config "$CONF" "$@"; }
+registry() { sqlite3 "$RDB" "$@"; }
+cp "$HERE/data/organizers.csv" organizers.csv
+# ';'-separated, headers as a registration system names them, first and
+# last name, UIDs with spaces and dashes, spaces around values, consent as
+# Ja/nein/empty/TRUE, a phone's random UID (imported, with a warning).
+expect registry-organizers 0 tmr attendees import organizers.csv
+expect registry-organizers-list 0 tmr attendees list --format csv
+check "registry: the random UID is imported" test "$(registry "SELECT name FROM attendees WHERE uid = '08123456'")" = "Phone Badge"
+# A file without the org, e-mail, handle and consent columns leaves them alone.
+printf 'uid,name\n04:fc:ac:e9,Ada King\n' >names-only.csv
+expect registry-names-only 0 tmr attendees import names-only.csv
+check "registry: a missing column leaves the stored values alone" \
+	test "$(registry "SELECT name, org, handle, email, consent FROM attendees WHERE uid = '04FCACE9'")" = "Ada King|Analytical Engines|@ada|ada@example.org|1"
+printf 'uid\tname\temail\r\n04FCACEC\tAlan Turing\talan@example.org\r\n' >tabs.txt
+expect registry-tabs 0 tmr attendees import tabs.txt
+printf 'uid,name\r04FCACED,Edsger Dijkstra\r04FCACEE,"Barbara\rLiskov"\r' >old-mac.csv
+expect registry-cr-only 0 tmr attendees import old-mac.csv
+check "registry: CR-only line ends" test "$(registry "SELECT count(*) FROM attendees WHERE uid IN ('04FCACED', '04FCACEE')")" = 2
+# Excel's "Unicode text": UTF-16 with a byte order mark; and one without.
+{ printf '\xff\xfe'; printf 'uid\tname\r\n04FCACEF\tKaren Spärck Jones\r\n' | iconv -f UTF-8 -t UTF-16LE; } >unicode-text.txt
+expect registry-utf16le 2 tmr attendees import unicode-text.txt
+printf 'uid,name\r\n04FCACEF,Karen Spärck Jones\r\n' | iconv -f UTF-8 -t UTF-16BE >utf16be.csv
+expect registry-utf16be 2 tmr attendees import utf16be.csv
+printf 'uid|name\n04FCACF0|Mary Jackson\n' >pipes.csv
+expect registry-no-delimiter 2 tmr attendees import pipes.csv
+printf 'uid,name,opt-in\n04FCACF0,Mary Jackson,maybe\n04FCACF1,Dorothy Vaughan,oui\n' >maybe.csv
+expect registry-bad-consent 2 tmr attendees import maybe.csv
+printf 'uid,name,email,E-Mail\n04FCACF0,Mary Jackson,a@example.org,b@example.org\n' >two-emails.csv
+expect registry-two-email-columns 2 tmr attendees import two-emails.csv
+printf 'name,E-Mail,Company\nMary Jackson,mary@example.org,NASA\n' >no-uid.csv
+expect registry-no-uid 2 tmr attendees import no-uid.csv
+# A duplicate far from the first: found, with both lines named.
+python3 -c 'print("uid,name")
+for i in range(20000): print("04%012X,Attendee %d" % (i, i))
+print("04%012X,Late Duplicate" % 17)' >far.csv
+expect registry-duplicate-far 2 tmr attendees import far.csv
+check "registry: nothing imported from the bad files" test "$(registry 'SELECT count(*) FROM attendees')" = 7
+
 # ---------------------------------------------------------------- meetings
 expect meetings 0 tm meetings
 expect meetings-csv 0 tm meetings --format csv
@@ -216,6 +259,19 @@ assert {r["uid"]: (r["meetings"], r["suspect_meetings"]) for r in rows} == {
     "0A0B0C0D": ("2", "1"), "11223344": ("1", "1"), "DEADBEEF": ("1", "1")}, rows
 vcf = open(os.path.join(exp, "export-contacts-vcard.out"), "rb").read()
 assert vcf.count(b"BEGIN:VCARD") == 1 and b"Chlo" not in vcf and b"suspect" not in vcf
+PY
+check "export contacts: e-mail and handle only of those who consented" python3 - "$EXP" <<'PY'
+import csv, json, os, sys
+exp = sys.argv[1]
+rows = {r["uid"]: r for r in csv.DictReader(
+    open(os.path.join(exp, "export-contacts-include-suspect.out"), newline=""))}
+# Bob said yes; Chloé said no; DEADBEEF is not registered.
+assert (rows["0A0B0C0D"]["email"], rows["0A0B0C0D"]["handle"]) == ("bob@example.org", "@bob"), rows
+assert rows["11223344"]["name"] == "Chloé Dubois" and rows["11223344"]["org"] == "Université de Nice"
+assert (rows["11223344"]["email"], rows["11223344"]["handle"]) == ("", ""), rows
+assert json.load(open(os.path.join(exp, "export-contacts-json.out")))[0]["email"] == "bob@example.org"
+vcf = open(os.path.join(exp, "export-contacts-vcard-all.out"), "rb").read()
+assert b"bob@example.org" in vcf and b"chloe@example.fr" not in vcf, vcf
 PY
 check "export tij: suspect meetings only with --include-suspect" python3 - "$EXP" <<'PY'
 import os, sys
@@ -392,6 +448,8 @@ check "privacy: a real UID on the command line finds the pseudonym" \
 	sh -c "'$TAPMEET' --config priv.conf --db '$PDB' forget 04A1B2C3D4E5F6 2>&1 | grep 'Alice Martin ($want)' >/dev/null"
 
 # ---------------------------------------------------------------- forget (last: it destroys)
+# A follow-up sent to her: her address is personal data too.
+sql "INSERT INTO followups VALUES ('04A1B2C3D4E5F6', 'alice.private@example.net', '<1@tapmeet.example>', '2026-11-27T10:00:00.000Z', 3)"
 expect forget-refuse 1 tm forget alice
 check "forget without --yes removed nothing" test "$(sql 'SELECT count(*) FROM meetings')" = 5
 expect forget 0 tm forget 'alice martin' --yes
@@ -401,6 +459,8 @@ check "forget: Bob's taps kept" test "$(sql "SELECT count(*) FROM taps WHERE uid
 check "forget: no trace in the database file" test "$(grep -c -a 04A1B2C3D4E5F6 "$DB" || true)" = 0
 check "forget: no trace in the -wal" test "$(cat "$DB-wal" 2>/dev/null | grep -c -a 04A1B2C3D4E5F6 || true)" = 0
 check "forget: no trace of the name" test "$(cat "$DB" "$DB-wal" 2>/dev/null | grep -c -a 'Alice Martin' || true)" = 0
+check "forget: the follow-up record is gone" test "$(sql 'SELECT count(*) FROM followups')" = 0
+check "forget: no trace of the address" test "$(cat "$DB" "$DB-wal" 2>/dev/null | grep -c -a 'alice.private@example.net' || true)" = 0
 expect forget-again 2 tm forget 04A1B2C3D4E5F6 --yes
 
 echo "$passed passed, $failed failed"
