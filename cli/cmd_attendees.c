@@ -115,6 +115,15 @@ static int header(struct import *im, struct tm_csv *csv, char delimiter)
 		im->col[f] = -1;
 	im->n_cols = csv->n_fields;
 	for (size_t i = 0; i < csv->n_fields; i++) {
+		if (!tm_utf8_valid(csv->fields[i], strlen(csv->fields[i]))) {
+			/* Spreadsheets on Windows save "CSV" in the local code page. */
+			row_error(im, csv->record_line,
+				  "the header is not UTF-8 (column %zu): save the file as CSV UTF-8",
+				  i + 1);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < csv->n_fields; i++) {
 		char *h = trimmed(csv->fields[i], NULL), *shown = NULL, *quoted = NULL;
 		int col;
 

@@ -135,6 +135,8 @@ printf 'uid,name,email,E-Mail\n04FCACF0,Mary Jackson,a@example.org,b@example.org
 expect registry-two-email-columns 2 tmr attendees import two-emails.csv
 printf 'name,E-Mail,Company\nMary Jackson,mary@example.org,NASA\n' >no-uid.csv
 expect registry-no-uid 2 tmr attendees import no-uid.csv
+printf 'uid;Name;Soci\xe9t\xe9\r\n04FCACF0;M\xfcller;Caf\xe9\r\n' >windows-1252.csv
+expect registry-not-utf8 2 tmr attendees import windows-1252.csv
 # A duplicate far from the first: found, with both lines named.
 python3 -c 'print("uid,name")
 for i in range(20000): print("04%012X,Attendee %d" % (i, i))
