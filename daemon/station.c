@@ -408,14 +408,22 @@ static size_t stored_badges(struct station *st, const struct tm_badge *raw, size
 	return kept;
 }
 
+/* Events taken from the reader per wake-up. A reader that never runs dry (a
+ * FIFO flooded by a script) must not keep the loop from signals, the
+ * watchdog and the LEDs: the rest waits for the next round, which the
+ * reader timer starts at once, after whatever else is ready. */
+#define READER_EVENTS_PER_WAKE 32
+
 static void on_reader(void *ctx)
 {
 	struct station *st = ctx;
 	struct tm_reader_event ev;
 	struct tm_badge stored[TM_MAX_BADGES_AT_ONCE];
-	int rc = 0;
+	int rc = 0, handled = 0;
 
-	while (st->reader && (rc = st->reader_ops->read_event(st->reader, &ev)) > 0) {
+	while (st->reader && handled < READER_EVENTS_PER_WAKE &&
+	       (rc = st->reader_ops->read_event(st->reader, &ev)) > 0) {
+		handled++;
 		switch (ev.type) {
 		case TM_READER_EVENT_BADGES: {
 			size_t n = stored_badges(st, ev.badges, ev.n_badges, stored);
@@ -447,6 +455,8 @@ static void on_reader(void *ctx)
 		set_reader_state(st, TM_READER_FAULT, detail);
 		close_reader(st);
 		loop_timer_at(st->reader_timer, tm_mono_ms() + 500);
+	} else if (st->reader && handled == READER_EVENTS_PER_WAKE) {
+		loop_timer_at(st->reader_timer, tm_mono_ms());
 	}
 	update_leds(st);
 }
@@ -492,6 +502,8 @@ static void on_reader_timer(void *ctx)
 
 	if (!st->reader)
 		open_reader(st);
+	else
+		on_reader(st); /* the rest of a busy reader's events */
 	update_leds(st);
 }
 

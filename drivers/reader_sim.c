@@ -10,6 +10,7 @@
  * Anyone allowed to write the FIFO can tap: `echo tap 04A1B2C3 > FIFO`. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct tm_reader {
 	char path[PATH_MAX];
 	char buf[1024];
 	size_t buf_len;
+	bool discarding; /* inside a line too long for buf, until its newline */
 	size_t n_present;
 	struct tm_badge present[TM_MAX_BADGES_AT_ONCE];
 	size_t q_head, q_len;
@@ -228,21 +230,33 @@ static int sim_fd(struct tm_reader *r)
 	return r->fd;
 }
 
-/* Turns complete lines in the buffer into events, while the queue has room. */
+/* Turns complete lines in the buffer into events, while the queue has room.
+ * Anyone who can write the FIFO writes these lines: one with a NUL byte is
+ * ignored (it would hide its newline from string functions), and one longer
+ * than the buffer is dropped whole, up to its newline; its tail is never
+ * read as a command of its own. */
 static void handle_buffered(struct tm_reader *r)
 {
-	char *start = r->buf, *nl;
+	char *start = r->buf, *end = r->buf + r->buf_len, *nl;
 
-	r->buf[r->buf_len] = '\0';
-	while (r->q_len < SIM_QUEUE - 2 && (nl = strchr(start, '\n'))) {
+	while (r->q_len < SIM_QUEUE - 2 && (nl = memchr(start, '\n', (size_t)(end - start)))) {
 		*nl = '\0';
-		handle_line(r, start);
+		if (r->discarding)
+			r->discarding = false; /* the end of an over-long line */
+		else if (memchr(start, '\0', (size_t)(nl - start)))
+			tm_warn("reader=sim error=\"command line holds a NUL byte; ignored\"");
+		else
+			handle_line(r, start);
 		start = nl + 1;
 	}
-	r->buf_len -= (size_t)(start - r->buf);
+	r->buf_len = (size_t)(end - start);
 	memmove(r->buf, start, r->buf_len);
-	if (r->buf_len == sizeof(r->buf) - 1) {
-		tm_warn("reader=sim error=\"command line too long; discarded\"");
+	if (r->buf_len == sizeof(r->buf) - 1 && !memchr(r->buf, '\n', r->buf_len)) {
+		if (!r->discarding)
+			tm_warn("reader=sim error=\"command line longer than %zu bytes; discarded up "
+				"to its end\"",
+				sizeof(r->buf) - 2);
+		r->discarding = true;
 		r->buf_len = 0;
 	}
 }
