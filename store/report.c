@@ -436,7 +436,8 @@ static int pairs(struct tm_store *s, struct tm_report *r, size_t max_edges)
 	}
 	if (add_meeting(&k, members, n_members, suspect) < 0)
 		goto nomem;
-	qsort(k.v, k.n, sizeof(*k.v), by_key);
+	if (k.n) /* qsort wants an array, even of nothing */
+		qsort(k.v, k.n, sizeof(*k.v), by_key);
 	for (size_t i = 0; i < k.n;) {
 		size_t j = i;
 		int64_t n_suspect = 0;
@@ -605,7 +606,8 @@ static int sort_stations(struct tm_report *r)
 	r->stations = sorted;
 	for (size_t i = 0; i < r->n_slots; i++)
 		r->slots[i].station = rank[r->slots[i].station];
-	qsort(r->slots, r->n_slots, sizeof(*r->slots), slot_order);
+	if (r->n_slots)
+		qsort(r->slots, r->n_slots, sizeof(*r->slots), slot_order);
 	for (size_t i = 0; i < r->n_slots; i++) {
 		struct tm_report_slot *in = &r->slots[i], *out = &r->slots[kept ? kept - 1 : 0];
 		struct tm_report_station *t = &r->stations[in->station];
