@@ -93,6 +93,16 @@ def by_id(root, element_id):
     return None
 
 
+class Nothing(Element):
+    """A missing element: walks as empty, so one check fails, not all."""
+    def __init__(self):
+        super().__init__("#missing", [], None)
+
+
+def find(root, element_id):
+    return by_id(root, element_id) or Nothing()
+
+
 def bars(root, chart_id):
     chart = by_id(root, chart_id)
     if chart is None:
@@ -170,7 +180,7 @@ def main():
     # The organisation matrix holds every pair once (its upper triangle
     # with the diagonal), as the log counts them.
     cells = {}
-    for e in by_id(root, "org-matrix").walk() if by_id(root, "org-matrix") else []:
+    for e in find(root, "org-matrix").walk():
         if e.tag == "td" and "data-pairs" in e.attrs:
             cells[(int(e.attrs["data-row"]), int(e.attrs["data-col"]))] = int(e.attrs["data-pairs"])
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -182,7 +192,7 @@ def main():
           symmetric and upper == pairs, f"upper {upper}, pairs in the log {pairs}")
 
     # Stations' health: a row per station, its counts from the log.
-    rows = [e for e in by_id(root, "stations-table").walk() if "data-station" in e.attrs]
+    rows = [e for e in find(root, "stations-table").walk() if "data-station" in e.attrs]
     ok = len(rows) == stats["stations"]
     for row in rows:
         sid = row.attrs["data-station"]
@@ -217,7 +227,7 @@ def main():
     check("no script in the page", not any(e.tag == "script" for e in root.walk()))
 
     if hostile:
-        labels = [e.all_text() for e in by_id(root, "connectors-chart").walk()
+        labels = [e.all_text() for e in find(root, "connectors-chart").walk()
                   if e.tag == "text" and "label" in e.attrs.get("class", "")]
         top_uids = [c["uid"] for c in stats["top_connectors"]]
         with open(hostile, encoding="utf-8") as f:
@@ -234,7 +244,7 @@ def main():
         leaked = [n for n in names if len(n) > 3 and n in whole]
         check("no name without consent appears anywhere in the page", not leaked, f"{leaked[:3]}")
         orgs = [r[0] for r in db.execute("SELECT DISTINCT org FROM attendees WHERE org <> ''")]
-        headers = {e.all_text() for e in by_id(root, "org-matrix").walk() if e.tag == "bdi"}
+        headers = {e.all_text() for e in find(root, "org-matrix").walk() if e.tag == "bdi"}
         check("organisation names intact in the matrix", all(o in headers for o in orgs),
               f"{orgs} vs {headers}")
     if not empty:
