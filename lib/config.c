@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <math.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistr.h>
 #include <unistd.h>
 
 #include "tapmeet/log.h"
@@ -534,28 +537,146 @@ static void state_init(struct parse_state *st, struct tm_config *cfg, const char
 	err[0] = '\0';
 }
 
-int tm_config_load(struct tm_config *cfg, const char *path, char *err, size_t err_size)
+/* inih reads a line into a 200-byte buffer and cuts a longer one in two:
+ * the tail of a long comment would become a key of its own. */
+#define MAX_LINE 199
+/* Far more than any configuration; stops a device that never ends. */
+#define MAX_CONFIG_BYTES (1024 * 1024)
+
+/* What inih would misread, refused before it reads: a NUL byte, a carriage
+ * return without its line feed (old Mac line endings, which inih reads as
+ * one long line), a line it would split, text that is not UTF-8. CRLF is
+ * turned into LF in place. The file and the string loader share this, so
+ * --check-config, a start and a reload accept exactly the same files. */
+static int check_text(char *text, size_t len, const char *name, char *err, size_t err_size)
+{
+	size_t line = 1, line_start = 0, out = 0;
+
+	if (memchr(text, '\0', len)) {
+		snprintf(err, err_size, "%s: holds a NUL byte: not a text file", name);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '\r') {
+			if (i + 1 < len && text[i + 1] == '\n')
+				continue; /* CRLF: the LF ends the line */
+			snprintf(err, err_size,
+				 "%s:%zu: carriage return without a line feed (old Mac line endings); "
+				 "save the file with Unix (LF) line endings",
+				 name, line);
+			return -EINVAL;
+		}
+		text[out++] = c;
+		if (c != '\n')
+			continue;
+		if (out - 1 - line_start > MAX_LINE)
+			goto too_long;
+		if (u8_check((const uint8_t *)text + line_start, out - line_start)) {
+			snprintf(err, err_size, "%s:%zu: not valid UTF-8", name, line);
+			return -EINVAL;
+		}
+		line++;
+		line_start = out;
+	}
+	if (out - line_start > MAX_LINE)
+		goto too_long;
+	if (u8_check((const uint8_t *)text + line_start, out - line_start)) {
+		snprintf(err, err_size, "%s:%zu: not valid UTF-8", name, line);
+		return -EINVAL;
+	}
+	text[out] = '\0';
+	return 0;
+too_long:
+	snprintf(err, err_size, "%s:%zu: line longer than %d bytes; split the value or shorten the comment",
+		 name, line, MAX_LINE);
+	return -EINVAL;
+}
+
+static int parse_text(struct tm_config *cfg, char *text, size_t len, const char *name, char *err,
+		      size_t err_size)
 {
 	struct parse_state st;
-	FILE *f = fopen(path, "re");
-	int line, rc;
+	int rc = check_text(text, len, name, err, err_size);
 
-	if (!f) {
+	if (rc < 0)
+		return rc;
+	state_init(&st, cfg, name, err, err_size);
+	return finish(&st, ini_parse_string(text, on_key, &st));
+}
+
+int tm_config_load(struct tm_config *cfg, const char *path, char *err, size_t err_size)
+{
+	struct stat sb;
+	char *text = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
 		rc = -errno;
 		snprintf(err, err_size, "%s: %s", path, strerror(errno));
-		return rc;
+		goto out;
 	}
-	state_init(&st, cfg, path, err, err_size);
-	line = ini_parse_file(f, on_key, &st);
-	fclose(f);
-	return finish(&st, line);
+	if (S_ISDIR(sb.st_mode)) {
+		rc = -EISDIR;
+		snprintf(err, err_size, "%s: is a directory; --config names the file, e.g. %s/tapmeetd.conf",
+			 path, path);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, err_size, "%s: not a regular file", path);
+		goto out;
+	}
+	text = malloc(MAX_CONFIG_BYTES + 1);
+	if (!text) {
+		rc = -ENOMEM;
+		snprintf(err, err_size, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		ssize_t got = read(fd, text + len, MAX_CONFIG_BYTES + 1 - len);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -errno;
+			snprintf(err, err_size, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+		if (len > MAX_CONFIG_BYTES) {
+			rc = -EFBIG;
+			snprintf(err, err_size, "%s: larger than %d KiB: not a configuration file", path,
+				 MAX_CONFIG_BYTES / 1024);
+			goto out;
+		}
+	}
+	rc = parse_text(cfg, text, len, path, err, err_size);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return rc;
 }
 
 int tm_config_load_string(struct tm_config *cfg, const char *text, const char *name, char *err,
 			  size_t err_size)
 {
-	struct parse_state st;
+	size_t len = strlen(text);
+	char *copy = malloc(len + 1);
+	int rc;
 
-	state_init(&st, cfg, name, err, err_size);
-	return finish(&st, ini_parse_string(text, on_key, &st));
+	if (!copy) {
+		snprintf(err, err_size, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memcpy(copy, text, len + 1);
+	rc = parse_text(cfg, copy, len, name, err, err_size);
+	free(copy);
+	return rc;
 }
