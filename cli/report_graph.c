@@ -162,9 +162,14 @@ static int run_sfdp(const char *sfdp, FILE *dot, FILE *svg, FILE *err, char *why
 	}
 	if (pid == 0) {
 		char *const argv[] = { (char *)"sfdp", (char *)"-Tsvg", NULL };
+		sigset_t none;
 
 		if (dup2(fileno(dot), 0) < 0 || dup2(fileno(svg), 1) < 0 || dup2(fileno(err), 2) < 0)
 			_exit(126);
+		/* --watch blocks INT and TERM outside its wait; sfdp must not
+		 * inherit that, so an interrupt stops it too. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGALRM, SIG_DFL);
 		alarm(REPORT_GRAPH_SECONDS);
 		execv(sfdp, argv);
