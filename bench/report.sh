@@ -26,7 +26,7 @@ LIB=$BUILD/libtapmeet.a
 PKGS="sqlite3 inih libsystemd libcrypto"
 ar t "$LIB" | grep -qx reader_libnfc.o && PKGS="$PKGS libnfc"
 ar t "$LIB" | grep -qx leds_gpiod.o && PKGS="$PKGS libgpiod"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086
 cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -I"$ROOT/include" -o "$GEN" "$ROOT/bench/cli/gen.c" \
 	"$LIB" $(pkg-config --libs $PKGS) -lunistring -lpthread -lm
 VER=$("$GEN" --version)-$(cat "$ROOT"/store/*.c "$ROOT"/store/*.h "$ROOT/include/tapmeet/store.h" |

@@ -41,15 +41,14 @@ static void on_signal(int sig)
 /* Writes the page next to path and renames it over path; an exit code. */
 static int write_page(struct cli *c, const char *path, struct report_opts *o)
 {
-	static const struct tm_report_query q = { .top_orgs = REPORT_TOP_ORGS };
-	struct tm_report_query query = q;
+	const struct tm_report_query query = { .top_orgs = REPORT_TOP_ORGS,
+					       .max_edges = o->max_edges };
 	struct tm_report r;
 	char tmp[PATH_MAX];
 	mode_t mask;
 	FILE *f = NULL;
 	int fd, rc = EXIT_DATA;
 
-	query.max_edges = o->max_edges;
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
 		cli_err("%s: path too long", path);
 		return EXIT_USAGE;

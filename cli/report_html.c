@@ -77,7 +77,7 @@ static void head(FILE *f, const struct report_opts *o)
 	      f);
 }
 
-static void stat(FILE *f, const char *key, const char *what, long long v)
+static void total(FILE *f, const char *key, const char *what, long long v)
 {
 	fprintf(f, "<div data-stat=\"%s\" data-value=\"%lld\"><dt>%s</dt><dd>%lld</dd></div>\n", key,
 		v, what, v);
@@ -93,14 +93,14 @@ static void totals(FILE *f, const struct tm_report *r)
 		      "recorded. This page fills in as people tap their badges together.</p>\n",
 		      f);
 	fputs("<dl id=\"totals\">\n", f);
-	stat(f, "meetings", "meetings", t->meetings);
-	stat(f, "suspect_meetings", "of them suspect", t->suspect);
-	stat(f, "met_someone", "people who met someone", t->met);
-	stat(f, "attendees_seen", "badges seen", t->seen);
-	stat(f, "attendees_registered", "registered", t->registered);
-	stat(f, "pairs", "pairs who met", r->pairs);
-	stat(f, "taps", "taps", t->taps);
-	stat(f, "stations", "stations", t->stations);
+	total(f, "meetings", "meetings", t->meetings);
+	total(f, "suspect_meetings", "of them suspect", t->suspect);
+	total(f, "met_someone", "people who met someone", t->met);
+	total(f, "attendees_seen", "badges seen", t->seen);
+	total(f, "attendees_registered", "registered", t->registered);
+	total(f, "pairs", "pairs who met", r->pairs);
+	total(f, "taps", "taps", t->taps);
+	total(f, "stations", "stations", t->stations);
 	fputs("</dl>\n<p class=\"note\">Suspect meetings (recorded where pairing is known to go "
 	      "wrong) count in every figure, as in <code>tapmeet stats</code>.</p>\n</section>\n",
 	      f);

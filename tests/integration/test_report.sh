@@ -57,7 +57,7 @@ ar t "$BUILD/libtapmeet.a" | grep -qx leds_gpiod.o && PKGS="$PKGS libgpiod"
 SAN=
 grep -q fsanitize "$BUILD/.flags" 2>/dev/null &&
 	SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086
 if ! cc -std=gnu11 -O1 -Wall -Wextra -D_GNU_SOURCE $SAN -I"$ROOT/include" -o "$TMP/gen" \
 	"$ROOT/bench/cli/gen.c" "$BUILD/libtapmeet.a" $(pkg-config --libs $PKGS) -lunistring \
 	-lpthread -lm 2>"$TMP/gen.err"; then
