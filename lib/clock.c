@@ -51,13 +51,35 @@ const char *tm_boot_id(void)
 	return boot_id;
 }
 
+static int64_t ns_of(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+/* The wall clock minus the monotonic clock, in ns: the wall clock read
+ * between two monotonic reads, against their midpoint. */
+static int64_t wall_offset_ns(void)
+{
+	struct timespec before, wall, after;
+
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_MONOTONIC, &after);
+	return ns_of(&wall) - (ns_of(&before) + ns_of(&after)) / 2;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
 void tm_stamp_at(struct tm_stamp *stamp, int64_t mono_ms)
 {
-	int64_t mono_now = tm_mono_ms();
-
-	/* Both clocks are read together; the event's wall time is "now" minus
-	 * how long ago, on the monotonic clock, it happened. */
-	stamp->utc_ms = tm_utc_ms() - (mono_now - mono_ms);
+	/* One stamp, one reading: the wall time is the event's monotonic time
+	 * plus the offset between the clocks, rounded once. Rounding the two
+	 * clocks separately and subtracting put consecutive events up to 1 ms
+	 * backwards in wall time while their monotonic times rose. */
+	stamp->utc_ms = floor_div(mono_ms * 1000000 + wall_offset_ns(), 1000000);
 	stamp->mono_ms = mono_ms;
 	stamp->clock_synced = tm_clock_synced();
 	snprintf(stamp->boot_id, sizeof(stamp->boot_id), "%s", tm_boot_id());
