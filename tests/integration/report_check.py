@@ -247,6 +247,10 @@ def main():
         headers = {e.all_text() for e in find(root, "org-matrix").walk() if e.tag == "bdi"}
         check("organisation names intact in the matrix", all(o in headers for o in orgs),
               f"{orgs} vs {headers}")
+        stations = [r[0] for r in db.execute("SELECT name FROM stations WHERE name <> ''")]
+        shown = {e.all_text() for e in find(root, "stations-table").walk() if e.tag == "bdi"}
+        check("station names intact in the table", all(n in shown for n in stations),
+              f"{stations} vs {shown}")
     if not empty:
         graph = by_id(root, "graph")
         nodes = [e for e in graph.walk() if e.attrs.get("class") == "node"] if graph else []

@@ -100,6 +100,8 @@ for uid, (name, org) in zip(top, names):
 db.execute("UPDATE attendees SET name = 'Ada Lovelace', consent = 0 WHERE uid = ?", (top[6],))
 out.write(f"{top[6]}\tA. L.\n")
 db.execute("DELETE FROM attendees WHERE uid = ?", (top[7],))
+db.execute("UPDATE stations SET name = '</td><script>alert(2)</script> \"Hall\" & \u202eB' "
+           "WHERE id = (SELECT min(id) FROM stations)")
 out.write(f"{top[7]}\tbadge \u2026{top[7][-4:]}\n")
 db.commit()
 PY
