@@ -107,6 +107,15 @@ int main(int argc, char **argv)
 			tm_err("event=config-error error=\"%s\"", err);
 		return EXIT_DATA;
 	}
+	/* A key everyone can read turns the hashes back into badge UIDs for
+	 * anyone on the station: said at every start, not refused, so that a
+	 * station set up the night before still starts. */
+	if (cfg.uid_key_exposed && check_only)
+		fprintf(stderr, "tapmeetd: warning: %s holds [privacy] uid_key and every user can "
+				"read it; chmod o-r %s\n", config_path, config_path);
+	else if (cfg.uid_key_exposed)
+		tm_warn("event=config-warning detail=\"%s holds [privacy] uid_key and every user "
+			"can read it; chmod o-r %s\"", config_path, config_path);
 	if (check_only) {
 		char leds[PATH_MAX + 512];
 

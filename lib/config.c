@@ -657,6 +657,7 @@ int tm_config_load(struct tm_config *cfg, const char *path, char *err, size_t er
 		}
 	}
 	rc = parse_text(cfg, text, len, path, err, err_size);
+	cfg->uid_key_exposed = rc == 0 && cfg->privacy_uid_key[0] && (sb.st_mode & S_IROTH);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -161,13 +161,77 @@ static int migrate(struct tm_store *s)
 
 /* SQLite's "unable to open database file" names neither the file nor the
  * reason: find the reason first. */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	char *slash;
+
+	snprintf(dir, size, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+/* Whatever is at the path is someone's: a file that is not SQLite's is
+ * refused before SQLite is asked to turn it into a database. */
+static int check_sqlite_header(struct tm_store *s, const char *path, const struct stat *sb)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16], shown[17];
+	ssize_t n;
+	int fd;
+
+	if (sb->st_size == 0)
+		return 0; /* an empty file is a new database to SQLite too */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return store_failf(s, -errno, "cannot open database %s: %s", path, strerror(errno));
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n == (ssize_t)sizeof(head) && !memcmp(head, magic, sizeof(magic)))
+		return 0;
+	for (ssize_t i = 0; i < (n > 0 ? n : 0); i++)
+		shown[i] = head[i] >= 0x20 && head[i] < 0x7f ? head[i] : '.';
+	shown[n > 0 ? n : 0] = '\0';
+	return store_failf(s, -EPROTO,
+			   "%s is not an SQLite database (it begins \"%s\"); it is left as it is: "
+			   "move it away, or set [store] path to another file",
+			   path, shown);
+}
+
+/* SQLite's "unable to open database file" names neither the file nor the
+ * reason: find the reason first. The station's own database (writable) is
+ * held to more: not a symbolic link, which would send its writes wherever
+ * the link points, and in a directory it can write, which the -wal and
+ * -shm beside it need. */
 static int check_path(struct tm_store *s, const char *path, bool create, bool writable)
 {
+	char dir[PATH_MAX], wal[PATH_MAX + 8];
 	struct stat sb;
 
+	dir_of(path, dir, sizeof(dir));
+	if (writable && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+		target[n > 0 ? n : 0] = '\0';
+		return store_failf(s, -ELOOP,
+				   "database %s is a symbolic link (to %s); refused, so that nobody can "
+				   "point the station's writes elsewhere: set [store] path to the file "
+				   "itself",
+				   path, target);
+	}
 	if (stat(path, &sb) < 0) {
-		if (errno == ENOENT && create)
+		if (errno == ENOENT && create) {
+			if (access(dir, W_OK) < 0)
+				return store_failf(s, -errno,
+						   "cannot create database %s: directory %s: %s",
+						   path, dir, strerror(errno));
 			return 0;
+		}
 		return store_failf(s, -errno, "cannot open database %s: %s", path, strerror(errno));
 	}
 	if (S_ISDIR(sb.st_mode))
@@ -179,7 +243,15 @@ static int check_path(struct tm_store *s, const char *path, bool create, bool wr
 		return store_failf(s, -EINVAL, "cannot open database %s: not a regular file", path);
 	if (access(path, writable ? R_OK | W_OK : R_OK) < 0)
 		return store_failf(s, -errno, "cannot open database %s: %s", path, strerror(errno));
-	return 0;
+	if (!writable)
+		return 0;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (access(wal, F_OK) < 0 && access(dir, W_OK) < 0)
+		return store_failf(s, -errno,
+				   "cannot open database %s: directory %s: %s; the database needs to "
+				   "create its -wal and -shm files beside it",
+				   path, dir, strerror(errno));
+	return check_sqlite_header(s, path, &sb);
 }
 
 static int open_into(struct tm_store *s, const char *path, int flags, int64_t busy_ms)

@@ -48,6 +48,8 @@ struct tm_config {
 
 	/* When set, badge UIDs are stored as a keyed hash (see privacy.h). */
 	char privacy_uid_key[128];
+	/* tm_config_load: the key is set in a file every user may read. */
+	bool uid_key_exposed;
 };
 
 void tm_config_defaults(struct tm_config *cfg);
