@@ -1,0 +1,449 @@
+/* tapmeet followup: after the event, every attendee receives the people
+ * they met. One walk of the log (tm_store_followup_rows, by recipient)
+ * builds one message at a time, so memory holds one recipient however
+ * large the event.
+ *
+ * Sending is exactly-once as far as tapmeet can make it: a message is
+ * handed to sendmail, and only after sendmail exits 0 is it recorded in the
+ * followups table, in a transaction committed before the next message
+ * goes. A rerun skips what is recorded. What remains is the moment between
+ * sendmail's exit and the commit: killed there, tapmeet sends that one
+ * message again on the rerun, with the same Message-ID, which lets the
+ * receiving side see the duplicate. */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "followup.h"
+
+#define INSTALLED_TEMPLATE SYSCONFDIR "/tapmeet/followup.txt"
+#define DEFAULT_SENDMAIL "/usr/sbin/sendmail"
+
+static const char usage[] =
+	"usage: tapmeet followup [--out DIR] [--template FILE] [--event NAME] [--only NAME|UID]\n"
+	"                        [--include-suspect]\n"
+	"       tapmeet followup --send [--from ADDRESS] [--sendmail COMMAND] [--resend] ...\n"
+	"       tapmeet followup --show-template\n"
+	"Every registered attendee with a meeting gets a message listing the people\n"
+	"they met (name, organisation, shared details, when and where), with the same\n"
+	"people as a vCard 4.0 attachment. E-mail and handle are given only for people\n"
+	"who consented; suspect meetings are left out unless --include-suspect.\n"
+	"Dry run (the default): DIR/UID.eml per recipient with an e-mail address and\n"
+	"DIR/manifest.csv (uid,name,email,meetings,file,status); DIR is ./followup.\n"
+	"--send: each message goes to 'COMMAND -i ADDRESS' (COMMAND: " DEFAULT_SENDMAIL ")\n"
+	"and is recorded once accepted, so a rerun sends nobody a second message;\n"
+	"--resend sends the recorded ones again, with the same Message-ID. A failure\n"
+	"stops the run; run it again to continue. --from is needed unless the\n"
+	"template has a From: line. Template: FILE, else " INSTALLED_TEMPLATE ",\n"
+	"else the built-in one, which --show-template prints.\n";
+
+/* tm_store_followup_rows's columns, in its order. */
+enum {
+	COL_RCPT,
+	COL_RCPT_NAME,
+	COL_RCPT_EMAIL,
+	COL_SENT_ID,
+	COL_UID,
+	COL_NAME,
+	COL_ORG,
+	COL_REGISTERED,
+	COL_SHARED,
+	COL_HANDLE,
+	COL_EMAIL,
+	COL_MEETING,
+	COL_TIME,
+	COL_PLACE,
+	COL_SUSPECT,
+};
+
+struct run {
+	struct cli *c;
+	bool send, resend, progress;
+	const char *dir;
+	char **sendmail;
+	struct fu_message_opts mo;
+	FILE *manifest;
+	char manifest_path[PATH_MAX], manifest_tmp[PATH_MAX + 8];
+	int64_t total; /* recipients with an address, for the progress line */
+	long long done, written, sent, already, no_email, failed;
+	bool stopped;
+};
+
+static void add_row(struct fu_recipient *r, struct tm_rows *rows)
+{
+	const char *uid = tm_rows_text(rows, COL_UID);
+	struct fu_person *p = r->n_people ? &r->people[r->n_people - 1] : NULL;
+	struct fu_when *w;
+
+	if (!r->uid) {
+		r->uid = g_strdup(tm_rows_text(rows, COL_RCPT));
+		r->name = g_strdup(tm_rows_text(rows, COL_RCPT_NAME));
+		r->email = g_strdup(tm_rows_text(rows, COL_RCPT_EMAIL));
+		r->sent_id = tm_rows_is_null(rows, COL_SENT_ID) ?
+				     NULL :
+				     g_strdup(tm_rows_text(rows, COL_SENT_ID));
+	}
+	/* The rows come by badge met, then time. */
+	if (!p || strcmp(p->uid, uid)) {
+		if (r->n_people == r->cap_people) {
+			r->cap_people = r->cap_people ? 2 * r->cap_people : 16;
+			r->people = g_renew(struct fu_person, r->people, r->cap_people);
+		}
+		p = &r->people[r->n_people++];
+		memset(p, 0, sizeof(*p));
+		p->uid = g_strdup(uid);
+		p->name = g_strdup(tm_rows_text(rows, COL_NAME));
+		p->org = g_strdup(tm_rows_text(rows, COL_ORG));
+		p->handle = g_strdup(tm_rows_text(rows, COL_HANDLE));
+		p->email = g_strdup(tm_rows_text(rows, COL_EMAIL));
+		p->registered = tm_rows_int(rows, COL_REGISTERED) != 0;
+		p->shared = tm_rows_int(rows, COL_SHARED) != 0;
+	}
+	if (p->n_when == p->cap_when) {
+		p->cap_when = p->cap_when ? 2 * p->cap_when : 4;
+		p->when = g_renew(struct fu_when, p->when, p->cap_when);
+	}
+	w = &p->when[p->n_when++];
+	w->meeting = g_strdup(tm_rows_text(rows, COL_MEETING));
+	w->time = g_strdup(tm_rows_text(rows, COL_TIME));
+	w->place = g_strdup(tm_rows_text(rows, COL_PLACE));
+	w->suspect = tm_rows_text(rows, COL_SUSPECT)[0] != '\0';
+}
+
+static void manifest_row(struct run *run, const struct fu_recipient *r, const char *file,
+			 const char *status)
+{
+	FILE *f = run->manifest;
+
+	out_csv_field(f, r->uid);
+	fputc(',', f);
+	out_csv_field(f, r->name);
+	fputc(',', f);
+	out_csv_field(f, r->email);
+	fprintf(f, ",%lld,", r->meetings);
+	out_csv_field(f, file);
+	fputc(',', f);
+	out_csv_field(f, status);
+	fputc('\n', f);
+}
+
+static void progress(struct run *run)
+{
+	if (!run->progress)
+		return;
+	fprintf(stderr, "\r%s %lld/%lld", run->send ? "sent" : "written", run->done,
+		(long long)run->total);
+	fflush(stderr);
+}
+
+/* "Name <address> (UID)" for messages about one recipient. */
+static void who(const struct fu_recipient *r)
+{
+	out_terminal_text(stderr, r->name, 0, false);
+	fputs(" <", stderr);
+	out_terminal_text(stderr, r->email, 0, false);
+	fprintf(stderr, "> (%s)", r->uid);
+}
+
+static int send_one(struct run *run, const struct fu_recipient *r, GMimeMessage *msg,
+		    const char *id)
+{
+	struct tm_followup_sent rec = {
+		.uid = r->uid, .rcpt = r->email, .message_id = id, .meetings = r->meetings
+	};
+	char why[512], status[600];
+
+	if (fu_sendmail(run->sendmail, r->email, msg, why, sizeof(why)) < 0) {
+		if (run->progress)
+			fputc('\n', stderr);
+		fputs("tapmeet: sending to ", stderr);
+		who(r);
+		fprintf(stderr,
+			" failed: %s; %lld sent in this run; stopping here (run again to "
+			"continue)\n",
+			why, run->sent);
+		snprintf(status, sizeof(status), "failed: %s", why);
+		manifest_row(run, r, "", status);
+		run->failed++;
+		run->stopped = true;
+		return -EIO;
+	}
+	if (tm_store_followup_record(run->c->store, &rec) < 0) {
+		if (run->progress)
+			fputc('\n', stderr);
+		fputs("tapmeet: the message to ", stderr);
+		who(r);
+		fprintf(stderr,
+			" was handed to the mail system but cannot be recorded (%s): stopping; "
+			"a rerun would send it again\n",
+			tm_store_errmsg(run->c->store));
+		snprintf(status, sizeof(status), "sent, not recorded: %s",
+			 tm_store_errmsg(run->c->store));
+		manifest_row(run, r, "", status);
+		run->sent++;
+		run->failed++;
+		run->stopped = true;
+		return -EIO;
+	}
+	manifest_row(run, r, "", "sent");
+	run->sent++;
+	return 0;
+}
+
+static int deliver(struct run *run, struct fu_recipient *r)
+{
+	GMimeMessage *msg;
+	char *id, file[TM_STORED_UID_SIZE + 8], path[PATH_MAX + 32];
+	int rc = 0;
+
+	fu_recipient_finish(r);
+	if (!r->email[0]) {
+		manifest_row(run, r, "", "no e-mail");
+		run->no_email++;
+		return 0;
+	}
+	run->done++;
+	if (!fu_address_ok(r->email)) {
+		manifest_row(run, r, "", "failed: not a valid e-mail address");
+		run->failed++;
+		progress(run);
+		return 0;
+	}
+	if (run->send && r->sent_id && !run->resend) {
+		manifest_row(run, r, "", "already sent");
+		run->already++;
+		progress(run);
+		return 0;
+	}
+	/* --resend keeps the recorded id, so the copies are seen as one. */
+	id = r->sent_id ? g_strdup(r->sent_id) : fu_message_id(&run->mo, r->uid);
+	msg = fu_message_build(&run->mo, r, id);
+	if (run->send) {
+		rc = send_one(run, r, msg, id);
+	} else {
+		snprintf(file, sizeof(file), "%s.eml", r->uid);
+		snprintf(path, sizeof(path), "%s/%s", run->dir, file);
+		rc = fu_message_save(msg, path);
+		if (rc < 0) {
+			cli_err("cannot write %s: %s", path, strerror(-rc));
+			run->failed++;
+			run->stopped = true;
+		} else {
+			manifest_row(run, r, file, r->sent_id ? "already sent" : "written");
+			run->written++;
+		}
+	}
+	g_object_unref(msg);
+	g_free(id);
+	progress(run);
+	return rc;
+}
+
+static int walk(struct run *run, const struct tm_followup_filter *filter)
+{
+	struct fu_recipient cur = { 0 };
+	struct tm_rows *rows;
+	int rc = 0;
+
+	if (tm_store_followup_rows(run->c->store, filter, &rows) < 0)
+		return cli_store_error(run->c, "followup");
+	while (!run->stopped && (rc = tm_rows_next(rows)) > 0) {
+		if (cur.uid && strcmp(cur.uid, tm_rows_text(rows, COL_RCPT))) {
+			deliver(run, &cur);
+			fu_recipient_clear(&cur);
+			if (run->stopped)
+				break;
+		}
+		add_row(&cur, rows);
+	}
+	if (!run->stopped && rc == 0 && cur.uid)
+		deliver(run, &cur);
+	fu_recipient_clear(&cur);
+	tm_rows_free(rows);
+	if (rc < 0)
+		return cli_store_error(run->c, "followup");
+	return EXIT_OK;
+}
+
+static int open_dir(struct run *run)
+{
+	struct stat sb;
+
+	if (mkdir(run->dir, 0777) < 0 && errno != EEXIST) {
+		cli_err("cannot create %s: %s", run->dir, strerror(errno));
+		return EXIT_DATA;
+	}
+	if (stat(run->dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		cli_err("%s is not a directory", run->dir);
+		return EXIT_DATA;
+	}
+	snprintf(run->manifest_path, sizeof(run->manifest_path), "%s/manifest.csv", run->dir);
+	snprintf(run->manifest_tmp, sizeof(run->manifest_tmp), "%s.tmp", run->manifest_path);
+	run->manifest = fopen(run->manifest_tmp, "we");
+	if (!run->manifest) {
+		cli_err("cannot write %s: %s", run->manifest_tmp, strerror(errno));
+		return EXIT_DATA;
+	}
+	fputs("uid,name,email,meetings,file,status\n", run->manifest);
+	return EXIT_OK;
+}
+
+/* Written in full or not at all: a half manifest would read as the truth. */
+static int close_manifest(struct run *run)
+{
+	int rc = fflush(run->manifest) == 0 && !ferror(run->manifest) ? 0 : -EIO;
+
+	if (fclose(run->manifest) != 0)
+		rc = -EIO;
+	run->manifest = NULL;
+	if (rc == 0 && rename(run->manifest_tmp, run->manifest_path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		cli_err("cannot write %s: %s", run->manifest_path, strerror(-rc));
+		unlink(run->manifest_tmp);
+	}
+	return rc;
+}
+
+static int load_template(const char *file, struct fu_template *tpl)
+{
+	if (file)
+		return fu_template_load(file, tpl);
+	if (access(INSTALLED_TEMPLATE, F_OK) == 0)
+		return fu_template_load(INSTALLED_TEMPLATE, tpl);
+	return fu_template_parse("(built-in template)", fu_template_default,
+				 strlen(fu_template_default), tpl);
+}
+
+static void summary(const struct run *run)
+{
+	if (run->progress)
+		fputs("\r\033[K", stderr);
+	if (run->send)
+		printf("followup: %lld sent, %lld already sent", run->sent, run->already);
+	else
+		printf("followup: %lld messages written to %s", run->written, run->dir);
+	printf(", %lld without an e-mail address, %lld failed; manifest %s\n", run->no_email,
+	       run->failed, run->manifest_path);
+	fflush(stdout);
+}
+
+/* Everything that needs GMime, between g_mime_init and g_mime_shutdown. */
+static int followup(struct cli *c, struct run *run, const char *template_file,
+		    const char *from, const char *only, bool include_suspect)
+{
+	struct fu_template tpl = { 0 };
+	struct tm_followup_filter filter = { .include_suspect = include_suspect };
+	char uid[TM_STORED_UID_SIZE], name[1024], origin[256];
+	const char *from_text;
+	int rc;
+
+	if (load_template(template_file, &tpl) < 0)
+		return EXIT_DATA;
+	run->mo.tpl = &tpl;
+	from_text = from ? from : tpl.from;
+	if (from_text[0] && !(run->mo.from = fu_address_list(from_text))) {
+		rc = cli_usage_error(NULL, "--from '%s' is not an e-mail address", from_text);
+		goto out;
+	}
+	if (tpl.reply_to[0])
+		run->mo.reply_to = fu_address_list(tpl.reply_to);
+	if (run->send && !run->mo.from) {
+		rc = cli_usage_error(usage, "--send needs --from ADDRESS (or a From: line in the "
+					    "template)");
+		goto out;
+	}
+	if ((rc = cli_open(c, run->send)))
+		goto out;
+	if (only) {
+		if ((rc = cli_resolve_person(c, only, uid, name, sizeof(name))))
+			goto out;
+		filter.rcpt = uid;
+	}
+	if (tm_store_followup_origin(c->store, origin, sizeof(origin)) < 0) {
+		rc = cli_store_error(c, "followup");
+		goto out;
+	}
+	run->mo.origin = origin;
+	if ((rc = open_dir(run)))
+		goto out;
+	if (run->progress && tm_store_followup_count(c->store, &filter, &run->total) < 0) {
+		rc = cli_store_error(c, "followup");
+		goto out;
+	}
+	rc = walk(run, &filter);
+	if (close_manifest(run) < 0 && rc == EXIT_OK)
+		rc = EXIT_DATA;
+	summary(run);
+	if (rc == EXIT_OK && (run->failed || run->stopped))
+		rc = EXIT_DATA;
+out:
+	if (run->manifest) {
+		fclose(run->manifest);
+		unlink(run->manifest_tmp);
+	}
+	if (run->mo.from)
+		g_object_unref(run->mo.from);
+	if (run->mo.reply_to)
+		g_object_unref(run->mo.reply_to);
+	fu_template_free(&tpl);
+	return rc;
+}
+
+int cmd_followup(struct cli *c, int argc, char **argv)
+{
+	struct run run = { .c = c, .dir = "followup" };
+	const char *template_file = NULL, *from = NULL, *only = NULL, *sendmail = NULL;
+	bool include_suspect = false, show_template = false;
+	const struct cli_opt opts[] = {
+		{ "out", 'o', CLI_OPT_TEXT, NULL, &run.dir },
+		{ "send", 0, CLI_OPT_FLAG, &run.send, NULL },
+		{ "resend", 0, CLI_OPT_FLAG, &run.resend, NULL },
+		{ "template", 0, CLI_OPT_TEXT, NULL, &template_file },
+		{ "event", 0, CLI_OPT_TEXT, NULL, &run.mo.event },
+		{ "from", 0, CLI_OPT_TEXT, NULL, &from },
+		{ "sendmail", 0, CLI_OPT_TEXT, NULL, &sendmail },
+		{ "only", 0, CLI_OPT_TEXT, NULL, &only },
+		{ "include-suspect", 0, CLI_OPT_FLAG, &include_suspect, NULL },
+		{ "show-template", 0, CLI_OPT_FLAG, &show_template, NULL },
+		{ 0 },
+	};
+	GError *err = NULL;
+	int first, rc;
+
+	if ((rc = cli_options(c, argc, argv, opts, usage, &first)) >= 0)
+		return rc;
+	if (first != argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[first]);
+	if (show_template) {
+		fputs(fu_template_default, stdout);
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_DATA;
+	}
+	if (run.resend && !run.send)
+		return cli_usage_error(usage, "--resend goes with --send");
+	if (!run.send && sendmail)
+		return cli_usage_error(usage, "--sendmail goes with --send");
+	if (!run.mo.event)
+		run.mo.event = "the event";
+	if (!g_shell_parse_argv(sendmail ? sendmail : DEFAULT_SENDMAIL, NULL, &run.sendmail,
+				&err)) {
+		rc = cli_usage_error(usage, "--sendmail '%s': %s", sendmail, err->message);
+		g_error_free(err);
+		return rc;
+	}
+	run.progress = isatty(STDERR_FILENO);
+	/* A sendmail that dies mid-message must not kill tapmeet: its exit
+	 * status says what happened. */
+	if (run.send)
+		signal(SIGPIPE, SIG_IGN);
+	g_mime_init();
+	rc = followup(c, &run, template_file, from, only, include_suspect);
+	g_mime_shutdown();
+	g_strfreev(run.sendmail);
+	return rc;
+}
