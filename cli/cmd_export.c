@@ -40,6 +40,15 @@ static void xml_text(FILE *f, const char *s)
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
+		/* U+FFFE and U+FFFF are not XML characters either: a name holding
+		 * one made the whole file ill-formed. The replacement character
+		 * shows something was there. */
+		if (ch == 0xEF && (unsigned char)s[1] == 0xBF &&
+		    ((unsigned char)s[2] == 0xBE || (unsigned char)s[2] == 0xBF)) {
+			fputs("&#xFFFD;", f);
+			s += 2;
+			continue;
+		}
 		switch (ch) {
 		case '&':
 			fputs("&amp;", f);

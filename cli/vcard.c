@@ -57,6 +57,10 @@ static int write_line(FILE *f, const char *name, const char *value, bool escape)
 			put_unit(&w, "\\n", 2);
 			if (c == '\r' && i + 1 < n && value[i + 1] == '\n')
 				i++;
+		} else if (c < 0x20 && c != '\t') {
+			/* ESC, BEL and the like would reach whoever displays the
+			 * card: the replacement character says one was there. */
+			put_unit(&w, "\xEF\xBF\xBD", 3);
 		} else {
 			if (i + len > n)
 				len = n - i;
