@@ -94,15 +94,27 @@ out:
 	return rc;
 }
 
-/* The page is made again when meetings were added, or when anything else
- * was written (a heartbeat, a tap) and the page is older than its refresh
- * interval: health changes without a meeting, but not every 30 s. */
+/* Waits for fd to be readable, timeout_ms (-1: no limit), or a signal
+ * (0, as a timeout); during: the signal mask while waiting. */
+static int wait_readable(int fd, int timeout_ms, const sigset_t *during)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = timeout_ms / 1000,
+			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000L };
+	int r = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, during);
+
+	return r < 0 && errno == EINTR ? 0 : r;
+}
+
+/* The page is made again at once when meetings were added, and when
+ * anything else was written (a heartbeat, a tap) once it is older than its
+ * refresh interval: health changes without a meeting, but a page every 30 s
+ * per station's heartbeat would be work for nothing. */
 static int watch(struct cli *c, const char *path, struct report_opts *o,
 		 struct tm_store_follow *fw, int64_t cursor)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	int64_t made = tm_mono_ms(), stale_after = (int64_t)o->refresh_s * 1000;
-	bool pending = false;
+	int64_t made = tm_mono_ms(), due = -1; /* when the next page is due; -1: none */
 	sigset_t block, during;
 	int timeout = -1, rc = EXIT_OK;
 
@@ -117,25 +129,18 @@ static int watch(struct cli *c, const char *path, struct report_opts *o,
 	sigdelset(&during, SIGINT);
 	sigdelset(&during, SIGTERM);
 	while (!stop) {
-		struct pollfd p = { .fd = tm_store_follow_fd(fw), .events = POLLIN };
 		int wait_ms = timeout;
 		int64_t now, newest;
 		int r;
 
-		if (pending) {
-			int64_t left = made + stale_after - tm_mono_ms();
+		if (due >= 0) {
+			int64_t left = due - tm_mono_ms();
 
 			left = left < 0 ? 0 : left;
 			if (wait_ms < 0 || left < wait_ms)
 				wait_ms = (int)left;
 		}
-		{
-			struct timespec ts = { .tv_sec = wait_ms / 1000,
-					       .tv_nsec = (long)(wait_ms % 1000) * 1000000L };
-
-			r = ppoll(&p, 1, wait_ms < 0 ? NULL : &ts, &during);
-		}
-		if (r < 0 && errno != EINTR) {
+		if (wait_readable(tm_store_follow_fd(fw), wait_ms, &during) < 0) {
 			cli_err("cannot wait for %s: %s", c->db_path, strerror(errno));
 			rc = EXIT_DATA;
 			break;
@@ -159,16 +164,17 @@ static int watch(struct cli *c, const char *path, struct report_opts *o,
 				rc = cli_store_error(c, "meetings");
 				break;
 			}
-			pending = true;
 			if (newest != cursor)
-				made = now - stale_after; /* new meetings: now */
+				due = now;
+			else if (due < 0)
+				due = made + (int64_t)o->refresh_s * 1000;
 			cursor = newest;
 		}
-		if (pending && now >= made + stale_after) {
+		if (due >= 0 && now >= due) {
 			if ((rc = write_page(c, path, o)) != EXIT_OK)
 				break;
 			made = tm_mono_ms();
-			pending = false;
+			due = -1;
 		}
 	}
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
