@@ -28,7 +28,7 @@ static const char style[] =
 	"svg .bar{fill:#2f6fb0}svg .axis{stroke:#8893a5}"
 	"svg text{font-size:12px;fill:#1d2430}svg text.label{font-size:14px}"
 	"svg text.value{font-size:13px}"
-	"table{border-collapse:collapse;margin:.5em 0}"
+	"table{border-collapse:collapse;margin:.5em 0;display:block;max-width:100%;overflow-x:auto}"
 	"td,th{border:1px solid #d5dae2;padding:.25em .5em;text-align:left;vertical-align:top}"
 	"td.n{text-align:right}th bdi,td bdi{overflow-wrap:anywhere}"
 	"table.matrix td{text-align:right;min-width:3em}"
