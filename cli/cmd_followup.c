@@ -63,6 +63,11 @@ enum {
 
 struct run {
 	struct cli *c;
+	/* The walk reads through a connection of its own: a record committed
+	 * on c->store while the walk's snapshot is open would otherwise need
+	 * that snapshot to be the newest, and a station still writing makes it
+	 * old (SQLITE_BUSY_SNAPSHOT, after the message went). */
+	struct tm_store *walk;
 	bool send, resend, progress;
 	const char *dir;
 	char **sendmail;
@@ -244,14 +249,20 @@ static int deliver(struct run *run, struct fu_recipient *r)
 	return rc;
 }
 
+static int walk_error(struct run *run)
+{
+	cli_err("database %s: followup: %s", run->c->db_path, tm_store_errmsg(run->walk));
+	return EXIT_DATA;
+}
+
 static int walk(struct run *run, const struct tm_followup_filter *filter)
 {
 	struct fu_recipient cur = { 0 };
 	struct tm_rows *rows;
 	int rc = 0;
 
-	if (tm_store_followup_rows(run->c->store, filter, &rows) < 0)
-		return cli_store_error(run->c, "followup");
+	if (tm_store_followup_rows(run->walk, filter, &rows) < 0)
+		return walk_error(run);
 	while (!run->stopped && (rc = tm_rows_next(rows)) > 0) {
 		if (cur.uid && strcmp(cur.uid, tm_rows_text(rows, COL_RCPT))) {
 			deliver(run, &cur);
@@ -266,7 +277,7 @@ static int walk(struct run *run, const struct tm_followup_filter *filter)
 	fu_recipient_clear(&cur);
 	tm_rows_free(rows);
 	if (rc < 0)
-		return cli_store_error(run->c, "followup");
+		return walk_error(run);
 	return EXIT_OK;
 }
 
@@ -360,20 +371,25 @@ static int followup(struct cli *c, struct run *run, const char *template_file,
 	}
 	if ((rc = cli_open(c, run->send)))
 		goto out;
+	run->walk = c->store;
+	if (run->send && tm_store_open_readonly(c->db_path, c->busy_ms, &run->walk) < 0) {
+		rc = walk_error(run);
+		goto out;
+	}
 	if (only) {
 		if ((rc = cli_resolve_person(c, only, uid, name, sizeof(name))))
 			goto out;
 		filter.rcpt = uid;
 	}
-	if (tm_store_followup_origin(c->store, origin, sizeof(origin)) < 0) {
-		rc = cli_store_error(c, "followup");
+	if (tm_store_followup_origin(run->walk, origin, sizeof(origin)) < 0) {
+		rc = walk_error(run);
 		goto out;
 	}
 	run->mo.origin = origin;
 	if ((rc = open_dir(run)))
 		goto out;
-	if (run->progress && tm_store_followup_count(c->store, &filter, &run->total) < 0) {
-		rc = cli_store_error(c, "followup");
+	if (run->progress && tm_store_followup_count(run->walk, &filter, &run->total) < 0) {
+		rc = walk_error(run);
 		goto out;
 	}
 	rc = walk(run, &filter);
@@ -383,6 +399,8 @@ static int followup(struct cli *c, struct run *run, const char *template_file,
 	if (rc == EXIT_OK && (run->failed || run->stopped))
 		rc = EXIT_DATA;
 out:
+	if (run->walk != c->store)
+		tm_store_close(run->walk);
 	if (run->manifest) {
 		fclose(run->manifest);
 		unlink(run->manifest_tmp);
