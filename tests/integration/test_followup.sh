@@ -95,6 +95,10 @@ want = "Ada Lovelace: %d people, %d meetings at Conf ü 2026" % (people, meeting
 assert first == want, (first, want)
 PY
 check "Subject, Reply-To and {count} {meetings} as the template says" test ! -s "$TMP/tplcheck" || cat "$TMP/tplcheck"
+if command -v script >/dev/null; then
+	script -qec "$(printf '%q ' "$TAPMEET" --db "$DB" --config "$CONF" followup --out "$TMP/dry-tty")" /dev/null >"$TMP/tty" 2>&1
+	check "on a terminal, one progress line kept current" grep -q $'\rwritten 22/22\r' "$TMP/tty"
+fi
 tm followup --out "$TMP/dry-s" --include-suspect >/dev/null 2>&1
 check "--include-suspect: the attendee met only in suspect meetings gets one too" test -f "$TMP/dry-s/F0000017.eml"
 check "... and every message matches the meetings, suspect ones included" checker check "$DB" "$TMP/dry-s" --include-suspect
@@ -128,10 +132,13 @@ RC
 	chmod 600 "$TMP/msmtprc"
 }
 # The sendmail interface: msmtp, and before it the number of recorded
-# follow-ups, to show each record is committed before the next hand-off.
+# follow-ups, to show each record is committed before the next hand-off,
+# and a heartbeat as a station still running writes it, so that the log
+# moves on while tapmeet walks it.
 cat >"$TMP/sendmail" <<SH
 #!/bin/bash
 sqlite3 -cmd '.timeout 5000' "$DB" "SELECT count(*) FROM followups" >>"$TMP/recorded-before"
+sqlite3 -cmd '.timeout 5000' "$DB" "UPDATE stations SET heartbeat_utc = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 'hall'"
 exec msmtp -C "$TMP/msmtprc" "\$@"
 SH
 chmod +x "$TMP/sendmail"

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Benchmark of `tapmeet followup` (dry run): bench/followup.sh BUILD_DIR
+# Prints figures, never pass/fail. The databases are bench/cli/run.sh's
+# (generated through the store by bench/cli/gen.c, cached in BUILD_DIR/bench/)
+# with every attendee given an e-mail address, a handle and, for every
+# other one, consent, so that every attendee with a meeting gets a message:
+#   sfhh: the SFHH 2009 conference contacts (../shared/data/sociopatterns-sfhh),
+#         or a generated 30,000-meeting stand-in when it is absent
+#   1M:   1,000,000 meetings, 20,000 attendees, 50 stations, 3 days
+# For each: wall time (median of RUNS, default 3), user and system CPU and
+# peak RSS of the last run, messages and bytes written; the time of the
+# store's walk alone (the same SQL in the sqlite3 shell) beside it.
+# SETS picks data sets: SETS=sfhh bench/followup.sh build.
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: bench/followup.sh BUILD_DIR}" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TAPMEET=$BUILD/tapmeet
+RUNS=${RUNS:-3}
+SETS=${SETS:-sfhh 1M}
+CACHE=$BUILD/bench
+mkdir -p "$CACHE"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+GEN=$CACHE/cli-gen
+LIB=$BUILD/libtapmeet.a
+[ -f "$LIB" ] || { echo "bench/followup.sh: $LIB is missing: run make first" >&2; exit 1; }
+PKGS="sqlite3 inih libsystemd libcrypto"
+ar t "$LIB" | grep -qx reader_libnfc.o && PKGS="$PKGS libnfc"
+ar t "$LIB" | grep -qx leds_gpiod.o && PKGS="$PKGS libgpiod"
+cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -I"$HERE/../include" -o "$GEN" "$HERE/cli/gen.c" \
+	"$LIB" $(pkg-config --libs $PKGS) -lunistring -lpthread -lm
+VER=$("$GEN" --version)-$(cat "$HERE"/../store/*.c "$HERE"/../store/*.h \
+	"$HERE/../include/tapmeet/store.h" | sha1sum | cut -c1-8)
+
+db_for() { # db_for NAME GEN_ARGS...: a cached database with addresses and consent
+	local name=$1 db="$CACHE/followup-$1-v$VER.db"
+	shift
+	if [ ! -f "$db" ]; then
+		rm -f "$CACHE/followup-$name-v"*.db*
+		echo "generating $name database ..." >&2
+		"$GEN" "$1" "$db.tmp" "${@:2}" >&2
+		sqlite3 "$db.tmp" "UPDATE attendees SET
+			email = 'a' || lower(uid) || '@example.org', handle = '@' || lower(uid),
+			consent = rowid % 2; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+		mv "$db.tmp" "$db"
+		rm -f "$db.tmp-wal" "$db.tmp-shm"
+	fi
+	echo "$db"
+}
+
+# The store's walk (store/followup.c, rows_sql at schema 6), for reference.
+SQL_WALK="SELECT me.uid, r.name, r.email, f.message_id, o.uid, coalesce(a.name, ''), coalesce(a.org, ''), a.uid IS NOT NULL, coalesce(a.consent, 0) = 1, CASE WHEN coalesce(a.consent, 0) = 1 THEN a.handle ELSE '' END, CASE WHEN coalesce(a.consent, 0) = 1 THEN a.email ELSE '' END, m.id, m.time_utc, coalesce(nullif(s.name, ''), m.station), coalesce(m.suspect, '') FROM meeting_badges me CROSS JOIN attendees r ON r.uid = me.uid JOIN meetings m ON m.id = me.meeting_id JOIN meeting_badges o ON o.meeting_id = me.meeting_id AND o.uid <> me.uid LEFT JOIN attendees a ON a.uid = o.uid LEFT JOIN stations s ON s.id = m.station LEFT JOIN followups f ON f.uid = me.uid WHERE (0 OR coalesce(m.suspect, '') = '') AND (NULL IS NULL OR me.uid = NULL) ORDER BY me.uid, o.uid, m.utc_ms, m.station, m.seq;"
+
+median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]}'; }
+
+bench_db() { # bench_db LABEL DB
+	local label=$1 db=$2 runs=() sql=() t0 t1 i out
+	: >"$TMP/empty.conf"
+	echo
+	echo "== $label: $(sqlite3 "$db" "SELECT (SELECT count(*) FROM meetings) || ' meetings, ' || (SELECT count(*) FROM attendees) || ' attendees'")"
+	for ((i = 0; i < RUNS; i++)); do
+		rm -rf "$TMP/out"
+		t0=$(date +%s%N)
+		/usr/bin/time -f '%U %S %M' -o "$TMP/time" "$TAPMEET" --config "$TMP/empty.conf" \
+			--db "$db" followup --out "$TMP/out" >"$TMP/summary"
+		t1=$(date +%s%N)
+		runs+=($(((t1 - t0) / 1000000)))
+		t0=$(date +%s%N)
+		sqlite3 "$db" "$SQL_WALK" >/dev/null
+		t1=$(date +%s%N)
+		sql+=($(((t1 - t0) / 1000000)))
+	done
+	read -r user sys rss <"$TMP/time"
+	out=$(du -sm "$TMP/out" | cut -f1)
+	printf '   followup (dry run)   %10s ms   user %s s  sys %s s  peak RSS %s KB\n' \
+		"$(median_of "${runs[@]}")" "$user" "$sys" "$rss"
+	printf '   its walk in sqlite3  %10s ms\n' "$(median_of "${sql[@]}")"
+	echo "   $(cat "$TMP/summary" | sed "s|$TMP/out|DIR|g"); $out MB written"
+	rm -rf "$TMP/out"
+}
+
+on() { case " $SETS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+echo "tapmeet followup benchmark: median of $RUNS dry runs, each writing every message"
+SFHH=$HERE/../../shared/data/sociopatterns-sfhh/tij_SFHH.dat
+if ! on sfhh; then
+	:
+elif [ -r "$SFHH" ]; then
+	bench_db "SFHH 2009 (real contacts)" "$(db_for sfhh sfhh "$SFHH")"
+else
+	echo
+	echo "== SFHH data not found at $SFHH: using a generated 30,000-meeting database instead"
+	bench_db "SFHH stand-in (generated)" "$(db_for sfhh-standin synthetic 30000 400 10 2)"
+fi
+if on 1M; then bench_db "synthetic 1M meetings" "$(db_for big synthetic 1000000 20000 50 3)"; fi
