@@ -1,11 +1,12 @@
 #!/bin/bash
 # make bench: figures, never pass/fail. Each section says what it measures
-# and how. BENCH_ONLY=taps,rss,libnfc,speed,cli,slowstore,crowd picks sections.
+# and how. BENCH_ONLY=taps,rss,libnfc,speed,cli,slowstore,crowd,import,followup,report
+# picks sections.
 set -euo pipefail
 BUILD=$(cd "${BUILD:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=$(cd "$HERE/../.." && pwd)/shared/data/sociopatterns-sfhh/tij_SFHH.dat
-ONLY=${BENCH_ONLY:-taps,rss,libnfc,speed,cli,slowstore,crowd}
+ONLY=${BENCH_ONLY:-taps,rss,libnfc,speed,cli,slowstore,crowd,import,followup,report}
 TMP=$(mktemp -d)
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$TMP"' EXIT
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
@@ -117,4 +118,21 @@ fi
 if want cli && [ -x "$BUILD/tapmeet" ]; then
 	echo "== tapmeet queries =="
 	bash "$HERE/cli/run.sh" "$BUILD"
+fi
+
+if want import && [ -x "$BUILD/tapmeet" ]; then
+	echo "== tapmeet attendees import: 50,000 and 100,000 rows, and 100,000 with a bad last row (bench/import.sh) =="
+	bash "$HERE/import.sh" "$BUILD"
+	echo
+fi
+
+if want followup && [ -x "$BUILD/tapmeet" ]; then
+	echo "== tapmeet followup, dry run: SFHH and 1,000,000 meetings / 20,000 attendees (bench/followup.sh) =="
+	bash "$HERE/followup.sh" "$BUILD"
+	echo
+fi
+
+if want report && [ -x "$BUILD/tapmeet" ]; then
+	echo "== tapmeet report --html: SFHH and 1,000,000 meetings / 20,000 attendees (bench/report.sh) =="
+	bash "$HERE/report.sh" "$BUILD"
 fi
