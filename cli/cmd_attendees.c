@@ -22,10 +22,12 @@ static const char usage[] =
 	"mastodon, username), email (e-mail, mail) and consent (shares details,\n"
 	"opt-in, ...: yes/no) are optional; the others are ignored, and named. Only\n"
 	"an attendee with consent 'yes' has their e-mail and handle given to the\n"
-	"people they met; without a consent column nobody's are. Delimiter ',' ';'\n"
-	"or tab, found in the header; RFC 4180 quoting; UTF-8 (a BOM is allowed).\n"
-	"Every error is reported as FILE:LINE: message and nothing is imported;\n"
-	"importing again updates the attendees already there, and a column the file\n"
+	"people they met; without a consent column nobody's are (a consent given\n"
+	"by an earlier import is kept). Delimiter ',' ';' or tab, found in the\n"
+	"header; RFC 4180 quoting; lines end in CRLF, LF or CR; UTF-8 (a BOM is\n"
+	"allowed). Every error is reported as FILE:LINE: message and nothing is\n"
+	"imported; a phone's random UID (08xxxxxx) is imported with a warning.\n"
+	"Importing again updates the attendees already there, and a column the file\n"
 	"lacks leaves their stored values alone.\n";
 
 enum { F_UID, F_NAME, F_ORG, F_HANDLE, F_EMAIL, F_CONSENT, N_FIELDS };
