@@ -9,7 +9,7 @@
 #   1M:   1,000,000 meetings, 20,000 attendees, 50 stations, 3 days
 # For each: wall time (median of RUNS, default 3), user and system CPU and
 # peak RSS of the last run, messages and bytes written; the time of the
-# store's walk alone (the same SQL in the sqlite3 shell) beside it.
+# store's walks alone (the same SQL in the sqlite3 shell) beside it.
 # SETS picks data sets: SETS=sfhh bench/followup.sh build.
 set -euo pipefail
 
@@ -50,8 +50,9 @@ db_for() { # db_for NAME GEN_ARGS...: a cached database with addresses and conse
 	echo "$db"
 }
 
-# The store's walk (store/followup.c, rows_sql at schema 6), for reference.
-SQL_WALK="SELECT me.uid, r.name, r.email, f.message_id, o.uid, coalesce(a.name, ''), coalesce(a.org, ''), a.uid IS NOT NULL, coalesce(a.consent, 0) = 1, CASE WHEN coalesce(a.consent, 0) = 1 THEN a.handle ELSE '' END, CASE WHEN coalesce(a.consent, 0) = 1 THEN a.email ELSE '' END, m.id, m.time_utc, coalesce(nullif(s.name, ''), m.station), coalesce(m.suspect, '') FROM meeting_badges me CROSS JOIN attendees r ON r.uid = me.uid JOIN meetings m ON m.id = me.meeting_id JOIN meeting_badges o ON o.meeting_id = me.meeting_id AND o.uid <> me.uid LEFT JOIN attendees a ON a.uid = o.uid LEFT JOIN stations s ON s.id = m.station LEFT JOIN followups f ON f.uid = me.uid WHERE (0 OR coalesce(m.suspect, '') = '') AND (NULL IS NULL OR me.uid = NULL) ORDER BY me.uid, o.uid, m.utc_ms, m.station, m.seq;"
+# The store's walks (store/followup.c at schema 6), for reference: the
+# registry, then every meeting's badges in time order.
+SQL_WALK="SELECT a.uid, a.name, a.org, a.consent = 1, CASE WHEN a.consent = 1 THEN a.handle ELSE '' END, CASE WHEN a.consent = 1 THEN a.email ELSE '' END, a.email, f.message_id FROM attendees a LEFT JOIN followups f ON f.uid = a.uid ORDER BY a.uid; SELECT m.rowid, m.time_utc, coalesce(nullif(s.name, ''), m.station), coalesce(m.suspect, ''), b.uid FROM meetings m CROSS JOIN meeting_badges b ON b.meeting_id = m.id LEFT JOIN stations s ON s.id = m.station WHERE 0 OR coalesce(m.suspect, '') = '' ORDER BY m.utc_ms, m.station, m.seq;"
 
 median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]}'; }
 
@@ -76,7 +77,7 @@ bench_db() { # bench_db LABEL DB
 	out=$(du -sm "$TMP/out" | cut -f1)
 	printf '   followup (dry run)   %10s ms   user %s s  sys %s s  peak RSS %s KB\n' \
 		"$(median_of "${runs[@]}")" "$user" "$sys" "$rss"
-	printf '   its walk in sqlite3  %10s ms\n' "$(median_of "${sql[@]}")"
+	printf '   its SQL in sqlite3   %10s ms\n' "$(median_of "${sql[@]}")"
 	echo "   $(cat "$TMP/summary" | sed "s|$TMP/out|DIR|g"); $out MB written"
 	rm -rf "$TMP/out"
 }

@@ -1,7 +1,8 @@
 /* tapmeet followup: after the event, every attendee receives the people
- * they met. One walk of the log (tm_store_followup_rows, by recipient)
- * builds one message at a time, so memory holds one recipient however
- * large the event.
+ * they met. One walk of the meetings in time order gathers, in memory,
+ * who met whom where: three numbers per (recipient, person met, meeting),
+ * about 30 MB at a million meetings besides the meetings' times. Sorted by
+ * recipient, the links then give one message at a time.
  *
  * Sending is exactly-once as far as tapmeet can make it: a message is
  * handed to sendmail, and only after sendmail exits 0 is it recorded in the
@@ -42,23 +43,39 @@ static const char usage[] =
 	"template has a From: line. Template: FILE, else " INSTALLED_TEMPLATE ",\n"
 	"else the built-in one, which --show-template prints.\n";
 
-/* tm_store_followup_rows's columns, in its order. */
-enum {
-	COL_RCPT,
-	COL_RCPT_NAME,
-	COL_RCPT_EMAIL,
-	COL_SENT_ID,
-	COL_UID,
-	COL_NAME,
-	COL_ORG,
-	COL_REGISTERED,
-	COL_SHARED,
-	COL_HANDLE,
-	COL_EMAIL,
-	COL_MEETING,
-	COL_TIME,
-	COL_PLACE,
-	COL_SUSPECT,
+/* tm_store_followup_people's and tm_store_followup_meetings's columns. */
+enum { P_UID, P_NAME, P_ORG, P_SHARED, P_HANDLE, P_EMAIL, P_ADDRESS, P_SENT_ID };
+enum { M_MEETING, M_TIME, M_PLACE, M_SUSPECT, M_UID };
+
+/* A badge seen in the log: the registered first, by UID, then the badges
+ * nobody registered as the meetings show them. */
+struct badge {
+	char *uid, *name, *org, *handle, *email, *address, *sent_id;
+	bool registered, shared;
+};
+
+struct meeting {
+	int64_t id;
+	char time[32];
+	uint32_t place;
+	bool suspect;
+};
+
+/* rcpt met other in meeting: indexes into the log's arrays. */
+struct link {
+	uint32_t rcpt, other, meeting;
+};
+
+struct log {
+	struct badge *badges;
+	size_t n_badges, cap_badges, n_registered;
+	GHashTable *by_uid; /* uid -> index + 1 */
+	GPtrArray *places;
+	GHashTable *place_index; /* name -> index + 1 */
+	struct meeting *meetings;
+	size_t n_meetings, cap_meetings;
+	struct link *links;
+	size_t n_links, cap_links;
 };
 
 struct run {
@@ -79,45 +96,206 @@ struct run {
 	bool stopped;
 };
 
-static void add_row(struct fu_recipient *r, struct tm_rows *rows)
-{
-	const char *uid = tm_rows_text(rows, COL_UID);
-	struct fu_person *p = r->n_people ? &r->people[r->n_people - 1] : NULL;
-	struct fu_when *w;
+#define GROW(array, n, cap, first)                                               \
+	do {                                                                     \
+		if ((n) == (cap)) {                                              \
+			(cap) = (cap) ? 2 * (cap) : (first);                     \
+			(array) = g_realloc_n((array), (cap), sizeof(*(array))); \
+		}                                                                \
+	} while (0)
 
-	if (!r->uid) {
-		r->uid = g_strdup(tm_rows_text(rows, COL_RCPT));
-		r->name = g_strdup(tm_rows_text(rows, COL_RCPT_NAME));
-		r->email = g_strdup(tm_rows_text(rows, COL_RCPT_EMAIL));
-		r->sent_id = tm_rows_is_null(rows, COL_SENT_ID) ?
-				     NULL :
-				     g_strdup(tm_rows_text(rows, COL_SENT_ID));
+static void log_free(struct log *log)
+{
+	for (size_t i = 0; i < log->n_badges; i++) {
+		struct badge *b = &log->badges[i];
+
+		g_free(b->uid);
+		g_free(b->name);
+		g_free(b->org);
+		g_free(b->handle);
+		g_free(b->email);
+		g_free(b->address);
+		g_free(b->sent_id);
 	}
-	/* The rows come by badge met, then time. */
-	if (!p || strcmp(p->uid, uid)) {
-		if (r->n_people == r->cap_people) {
-			r->cap_people = r->cap_people ? 2 * r->cap_people : 16;
-			r->people = g_renew(struct fu_person, r->people, r->cap_people);
+	g_free(log->badges);
+	if (log->by_uid)
+		g_hash_table_destroy(log->by_uid);
+	if (log->place_index)
+		g_hash_table_destroy(log->place_index);
+	if (log->places)
+		g_ptr_array_free(log->places, TRUE);
+	g_free(log->meetings);
+	g_free(log->links);
+	memset(log, 0, sizeof(*log));
+}
+
+static struct badge *add_badge(struct log *log, const char *uid)
+{
+	struct badge *b;
+
+	GROW(log->badges, log->n_badges, log->cap_badges, 1024);
+	b = &log->badges[log->n_badges++];
+	memset(b, 0, sizeof(*b));
+	b->uid = g_strdup(uid);
+	g_hash_table_insert(log->by_uid, b->uid, GSIZE_TO_POINTER(log->n_badges));
+	return b;
+}
+
+static int load_people(struct run *run, struct log *log)
+{
+	struct tm_rows *rows;
+	int rc;
+
+	if (tm_store_followup_people(run->walk, &rows) < 0)
+		return -EIO;
+	while ((rc = tm_rows_next(rows)) > 0) {
+		struct badge *b = add_badge(log, tm_rows_text(rows, P_UID));
+
+		b->registered = true;
+		b->name = g_strdup(tm_rows_text(rows, P_NAME));
+		b->org = g_strdup(tm_rows_text(rows, P_ORG));
+		b->shared = tm_rows_int(rows, P_SHARED) != 0;
+		b->handle = g_strdup(tm_rows_text(rows, P_HANDLE));
+		b->email = g_strdup(tm_rows_text(rows, P_EMAIL));
+		b->address = g_strdup(tm_rows_text(rows, P_ADDRESS));
+		if (!tm_rows_is_null(rows, P_SENT_ID))
+			b->sent_id = g_strdup(tm_rows_text(rows, P_SENT_ID));
+	}
+	tm_rows_free(rows);
+	log->n_registered = log->n_badges;
+	return rc < 0 ? -EIO : 0;
+}
+
+static uint32_t badge_index(struct log *log, const char *uid)
+{
+	gpointer v = g_hash_table_lookup(log->by_uid, uid);
+	struct badge *b;
+
+	if (v)
+		return (uint32_t)(GPOINTER_TO_SIZE(v) - 1);
+	b = add_badge(log, uid);
+	b->name = g_strdup("");
+	b->org = g_strdup("");
+	b->handle = g_strdup("");
+	b->email = g_strdup("");
+	b->address = g_strdup("");
+	return (uint32_t)(log->n_badges - 1);
+}
+
+static uint32_t place_index(struct log *log, const char *place)
+{
+	gpointer v = g_hash_table_lookup(log->place_index, place);
+	char *copy;
+
+	if (v)
+		return (uint32_t)(GPOINTER_TO_SIZE(v) - 1);
+	copy = g_strdup(place);
+	g_ptr_array_add(log->places, copy);
+	g_hash_table_insert(log->place_index, copy, GSIZE_TO_POINTER(log->places->len));
+	return log->places->len - 1;
+}
+
+/* A meeting's badges, all read: every registered one met every other. */
+static void link_meeting(struct log *log, const uint32_t *in, size_t n, int64_t only)
+{
+	uint32_t meeting = (uint32_t)(log->n_meetings - 1);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!log->badges[in[i]].registered || (only >= 0 && in[i] != only))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (j == i || in[j] == in[i])
+				continue;
+			GROW(log->links, log->n_links, log->cap_links, 65536);
+			log->links[log->n_links++] = (struct link){ in[i], in[j], meeting };
 		}
-		p = &r->people[r->n_people++];
-		memset(p, 0, sizeof(*p));
-		p->uid = g_strdup(uid);
-		p->name = g_strdup(tm_rows_text(rows, COL_NAME));
-		p->org = g_strdup(tm_rows_text(rows, COL_ORG));
-		p->handle = g_strdup(tm_rows_text(rows, COL_HANDLE));
-		p->email = g_strdup(tm_rows_text(rows, COL_EMAIL));
-		p->registered = tm_rows_int(rows, COL_REGISTERED) != 0;
-		p->shared = tm_rows_int(rows, COL_SHARED) != 0;
 	}
-	if (p->n_when == p->cap_when) {
-		p->cap_when = p->cap_when ? 2 * p->cap_when : 4;
-		p->when = g_renew(struct fu_when, p->when, p->cap_when);
+}
+
+static int load_meetings(struct run *run, struct log *log, bool include_suspect, int64_t only)
+{
+	struct tm_rows *rows;
+	uint32_t in[TM_MAX_BADGES_AT_ONCE * 4];
+	size_t n_in = 0;
+	int rc;
+
+	if (tm_store_followup_meetings(run->walk, include_suspect, &rows) < 0)
+		return -EIO;
+	while ((rc = tm_rows_next(rows)) > 0) {
+		int64_t id = tm_rows_int(rows, M_MEETING);
+		struct meeting *m = log->n_meetings ? &log->meetings[log->n_meetings - 1] : NULL;
+
+		if (!m || m->id != id) {
+			if (m)
+				link_meeting(log, in, n_in, only);
+			n_in = 0;
+			GROW(log->meetings, log->n_meetings, log->cap_meetings, 65536);
+			m = &log->meetings[log->n_meetings++];
+			m->id = id;
+			snprintf(m->time, sizeof(m->time), "%s", tm_rows_text(rows, M_TIME));
+			m->place = place_index(log, tm_rows_text(rows, M_PLACE));
+			m->suspect = tm_rows_text(rows, M_SUSPECT)[0] != '\0';
+		}
+		/* More badges than a reader reports at once: not from a station. */
+		if (n_in < sizeof(in) / sizeof(in[0]))
+			in[n_in++] = badge_index(log, tm_rows_text(rows, M_UID));
 	}
-	w = &p->when[p->n_when++];
-	w->meeting = g_strdup(tm_rows_text(rows, COL_MEETING));
-	w->time = g_strdup(tm_rows_text(rows, COL_TIME));
-	w->place = g_strdup(tm_rows_text(rows, COL_PLACE));
-	w->suspect = tm_rows_text(rows, COL_SUSPECT)[0] != '\0';
+	if (rc == 0 && log->n_meetings)
+		link_meeting(log, in, n_in, only);
+	tm_rows_free(rows);
+	return rc < 0 ? -EIO : 0;
+}
+
+static int by_link(const void *a, const void *b)
+{
+	const struct link *x = a, *y = b;
+
+	if (x->rcpt != y->rcpt)
+		return x->rcpt < y->rcpt ? -1 : 1;
+	if (x->other != y->other)
+		return x->other < y->other ? -1 : 1;
+	return (x->meeting > y->meeting) - (x->meeting < y->meeting);
+}
+
+/* One recipient's links, from links[0] on, as the message needs them;
+ * returns how many links were theirs. */
+static size_t recipient(const struct log *log, const struct link *links, size_t n,
+			struct fu_recipient *r)
+{
+	const struct badge *me = &log->badges[links[0].rcpt];
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->uid = g_strdup(me->uid);
+	r->name = g_strdup(me->name);
+	r->email = g_strdup(me->address);
+	r->sent_id = g_strdup(me->sent_id);
+	for (i = 0; i < n && links[i].rcpt == links[0].rcpt; i++) {
+		const struct badge *o = &log->badges[links[i].other];
+		const struct meeting *m = &log->meetings[links[i].meeting];
+		struct fu_person *p = r->n_people ? &r->people[r->n_people - 1] : NULL;
+
+		if (!p || strcmp(p->uid, o->uid)) {
+			GROW(r->people, r->n_people, r->cap_people, 16);
+			p = &r->people[r->n_people++];
+			memset(p, 0, sizeof(*p));
+			p->uid = g_strdup(o->uid);
+			p->name = g_strdup(o->name);
+			p->org = g_strdup(o->org);
+			p->handle = g_strdup(o->handle);
+			p->email = g_strdup(o->email);
+			p->registered = o->registered;
+			p->shared = o->shared;
+		}
+		GROW(p->when, p->n_when, p->cap_when, 4);
+		p->when[p->n_when++] = (struct fu_when){
+			.meeting = m->id,
+			.time = m->time,
+			.place = g_ptr_array_index(log->places, m->place),
+			.suspect = m->suspect,
+		};
+	}
+	return i;
 }
 
 static void manifest_row(struct run *run, const struct fu_recipient *r, const char *file,
@@ -255,30 +433,48 @@ static int walk_error(struct run *run)
 	return EXIT_DATA;
 }
 
-static int walk(struct run *run, const struct tm_followup_filter *filter)
+static int walk(struct run *run, bool include_suspect, const char *only_uid)
 {
-	struct fu_recipient cur = { 0 };
-	struct tm_rows *rows;
-	int rc = 0;
+	struct log log = { 0 };
+	int64_t only = -1;
+	int rc = EXIT_OK;
 
-	if (tm_store_followup_rows(run->walk, filter, &rows) < 0)
-		return walk_error(run);
-	while (!run->stopped && (rc = tm_rows_next(rows)) > 0) {
-		if (cur.uid && strcmp(cur.uid, tm_rows_text(rows, COL_RCPT))) {
-			deliver(run, &cur);
-			fu_recipient_clear(&cur);
-			if (run->stopped)
-				break;
-		}
-		add_row(&cur, rows);
+	log.by_uid = g_hash_table_new(g_str_hash, g_str_equal);
+	log.place_index = g_hash_table_new(g_str_hash, g_str_equal);
+	log.places = g_ptr_array_new_with_free_func(g_free);
+	/* The registry and the meetings from one snapshot. */
+	if (tm_store_read_begin(run->walk) < 0 || load_people(run, &log) < 0) {
+		tm_store_read_end(run->walk);
+		rc = walk_error(run);
+		goto out;
 	}
-	if (!run->stopped && rc == 0 && cur.uid)
-		deliver(run, &cur);
-	fu_recipient_clear(&cur);
-	tm_rows_free(rows);
-	if (rc < 0)
-		return walk_error(run);
-	return EXIT_OK;
+	if (only_uid) {
+		gpointer v = g_hash_table_lookup(log.by_uid, only_uid);
+
+		/* Registered or nobody: a badge without a name gets no message. */
+		only = v ? (int64_t)GPOINTER_TO_SIZE(v) - 1 : (int64_t)UINT32_MAX;
+	}
+	rc = load_meetings(run, &log, include_suspect, only);
+	tm_store_read_end(run->walk);
+	if (rc < 0) {
+		rc = walk_error(run);
+		goto out;
+	}
+	qsort(log.links, log.n_links, sizeof(log.links[0]), by_link);
+	for (size_t i = 0; i < log.n_links; i++)
+		if ((i == 0 || log.links[i].rcpt != log.links[i - 1].rcpt) &&
+		    log.badges[log.links[i].rcpt].address[0])
+			run->total++;
+	for (size_t i = 0; i < log.n_links && !run->stopped;) {
+		struct fu_recipient r;
+
+		i += recipient(&log, log.links + i, log.n_links - i, &r);
+		deliver(run, &r);
+		fu_recipient_clear(&r);
+	}
+out:
+	log_free(&log);
+	return rc;
 }
 
 static int open_dir(struct run *run)
@@ -349,7 +545,6 @@ static int followup(struct cli *c, struct run *run, const char *template_file,
 		    const char *from, const char *only, bool include_suspect)
 {
 	struct fu_template tpl = { 0 };
-	struct tm_followup_filter filter = { .include_suspect = include_suspect };
 	char uid[TM_STORED_UID_SIZE], name[1024], origin[256];
 	const char *from_text;
 	int rc;
@@ -379,7 +574,6 @@ static int followup(struct cli *c, struct run *run, const char *template_file,
 	if (only) {
 		if ((rc = cli_resolve_person(c, only, uid, name, sizeof(name))))
 			goto out;
-		filter.rcpt = uid;
 	}
 	if (tm_store_followup_origin(run->walk, origin, sizeof(origin)) < 0) {
 		rc = walk_error(run);
@@ -388,11 +582,7 @@ static int followup(struct cli *c, struct run *run, const char *template_file,
 	run->mo.origin = origin;
 	if ((rc = open_dir(run)))
 		goto out;
-	if (run->progress && tm_store_followup_count(run->walk, &filter, &run->total) < 0) {
-		rc = walk_error(run);
-		goto out;
-	}
-	rc = walk(run, &filter);
+	rc = walk(run, include_suspect, only ? uid : NULL);
 	if (close_manifest(run) < 0 && rc == EXIT_OK)
 		rc = EXIT_DATA;
 	summary(run);

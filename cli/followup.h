@@ -45,7 +45,8 @@ char *fu_expand(const char *text, const struct fu_values *v);
 /* --- one recipient ---------------------------------------------------------- */
 
 struct fu_when {
-	char *meeting, *time, *place;
+	int64_t meeting; /* unique to the meeting */
+	const char *time, *place; /* owned by the caller */
 	bool suspect;
 };
 

@@ -18,11 +18,6 @@ void fu_recipient_clear(struct fu_recipient *r)
 	for (size_t i = 0; i < r->n_people; i++) {
 		struct fu_person *p = &r->people[i];
 
-		for (size_t w = 0; w < p->n_when; w++) {
-			g_free(p->when[w].meeting);
-			g_free(p->when[w].time);
-			g_free(p->when[w].place);
-		}
 		g_free(p->when);
 		g_free(p->uid);
 		g_free(p->name);
@@ -50,14 +45,16 @@ static int by_name(const void *a, const void *b)
 	return c ? c : strcmp(x->uid, y->uid);
 }
 
-static int by_text(const void *a, const void *b)
+static int by_number(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 void fu_recipient_finish(struct fu_recipient *r)
 {
-	const char **ids;
+	int64_t *ids;
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->n_people; i++) {
@@ -67,14 +64,14 @@ void fu_recipient_finish(struct fu_recipient *r)
 	qsort(r->people, r->n_people, sizeof(r->people[0]), by_name);
 	/* A meeting of three lists two people: count it once. */
 	r->meetings = 0;
-	ids = g_new(const char *, n ? n : 1);
+	ids = g_new(int64_t, n ? n : 1);
 	n = 0;
 	for (size_t i = 0; i < r->n_people; i++)
 		for (size_t w = 0; w < r->people[i].n_when; w++)
 			ids[n++] = r->people[i].when[w].meeting;
-	qsort(ids, n, sizeof(ids[0]), by_text);
+	qsort(ids, n, sizeof(ids[0]), by_number);
 	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(ids[i], ids[i - 1]))
+		if (i == 0 || ids[i] != ids[i - 1])
 			r->meetings++;
 	g_free(ids);
 }
