@@ -534,7 +534,8 @@ static void summary(const struct run *run)
 	if (run->send)
 		printf("followup: %lld sent, %lld already sent", run->sent, run->already);
 	else
-		printf("followup: %lld messages written to %s", run->written, run->dir);
+		printf("followup: %lld message%s written to %s", run->written,
+		       run->written == 1 ? "" : "s", run->dir);
 	printf(", %lld without an e-mail address, %lld failed; manifest %s\n", run->no_email,
 	       run->failed, run->manifest_path);
 	fflush(stdout);

@@ -123,6 +123,9 @@ int fu_template_parse(const char *file, const char *text, size_t len, struct fu_
 		error_at(file, line, "not UTF-8 text");
 		return -EINVAL;
 	}
+	/* Some editors start a UTF-8 file with a byte order mark. */
+	if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;
 	/* Headers up to the first empty line. */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
