@@ -70,7 +70,7 @@ LIB_SRC     = $(wildcard lib/*.c)
 DRIVER_SRC  = drivers/reader_sim.c drivers/leds_sim.c drivers/leds_none.c drivers/registry.c \
 	      $(if $(HAVE_LIBNFC),drivers/reader_libnfc.c) $(if $(HAVE_GPIOD),drivers/leds_gpiod.c)
 DAEMON_SRC  = $(wildcard daemon/*.c)
-CLI_LIB_SRC = cli/csv.c cli/timearg.c cli/vcard.c cli/text.c
+CLI_LIB_SRC = cli/csv.c cli/timearg.c cli/vcard.c cli/text.c cli/attendee_file.c
 CLI_SRC     = $(filter-out $(CLI_LIB_SRC),$(wildcard cli/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 

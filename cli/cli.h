@@ -38,6 +38,8 @@ int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_tail(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_forget(struct cli *c, int argc, char **argv);
+int cmd_report(struct cli *c, int argc, char **argv);
+int cmd_followup(struct cli *c, int argc, char **argv);
 
 /* --- options: one table per command, parsed in one place ----------------- */
 

@@ -21,6 +21,8 @@ static const char usage[] =
 	"  attendees import FILE.csv | attendees list\n"
 	"  export gexf|graphml|dot|csv|tij | export contacts NAME|UID [--format csv|json|vcard]\n"
 	"  forget UID|NAME --yes       erase a person from the log\n"
+	"  report --html FILE          the event on one HTML page; --watch keeps it current\n"
+	"  followup [--send] [--out DIR] [--template FILE] [--event NAME] [--only NAME|UID]\n"
 	"\n"
 	"FMT: table (default), csv, json, ndjson. 'tapmeet COMMAND --help' for details.\n"
 	"Exit: 0 ok, 1 usage, 2 data or database error, 3 unhealthy, 4 warning.\n";
@@ -32,6 +34,8 @@ static const struct {
 	{ "meetings", cmd_meetings }, { "people", cmd_people },	  { "person", cmd_person },
 	{ "stats", cmd_stats },	      { "attendees", cmd_attendees }, { "status", cmd_status },
 	{ "tail", cmd_tail },	      { "export", cmd_export },	  { "forget", cmd_forget },
+	{ "report", cmd_report },
+	{ "followup", cmd_followup },
 };
 
 int main(int argc, char **argv)

@@ -5,8 +5,9 @@
 # Installs the binaries, the systemd unit (paths rewritten for PREFIX and
 # SYSCONFDIR), sysusers.d and tmpfiles.d files, the udev rules and modprobe
 # blacklist for USB readers, man pages, bash completion, the documentation,
-# and the default configuration -- the latter only when there is none yet:
-# an existing $(SYSCONFDIR)/tapmeet/tapmeetd.conf is never overwritten.
+# and the default configuration and follow-up message template -- only when
+# there are none yet: an existing $(SYSCONFDIR)/tapmeet/tapmeetd.conf or
+# followup.txt is never overwritten.
 #
 # With DESTDIR empty (a live install, as root) it then creates the user and
 # groups (systemd-sysusers), the state directory (systemd-tmpfiles), gives the
@@ -77,6 +78,13 @@ install: all
 	else \
 		echo "$(INSTALL) -m 0640 etc/tapmeetd.conf $(DESTDIR)$(CONFDIR)/tapmeetd.conf"; \
 		$(INSTALL) -m 0640 etc/tapmeetd.conf $(DESTDIR)$(CONFDIR)/tapmeetd.conf; \
+	fi
+	@# The follow-up template is the organizer's to edit: kept like the config.
+	@if [ -e $(DESTDIR)$(CONFDIR)/followup.txt ]; then \
+		echo "keeping existing $(DESTDIR)$(CONFDIR)/followup.txt"; \
+	else \
+		echo "$(INSTALL) -m 0644 etc/followup.txt $(DESTDIR)$(CONFDIR)/followup.txt"; \
+		$(INSTALL) -m 0644 etc/followup.txt $(DESTDIR)$(CONFDIR)/followup.txt; \
 	fi
 ifeq ($(DESTDIR),)
 	@# A live install: the user, groups and directories now, not at the next boot.

@@ -238,23 +238,37 @@ struct tm_stats {
 int tm_store_stats(struct tm_store *store, struct tm_stats *out);
 void tm_stats_free(struct tm_stats *stats);
 
-/* The registry: uid, name, org, handle, email. */
+/* The registry: uid, name, org, handle, email, consent (1: shares e-mail and
+ * handle with the people met; 0 before schema 6). */
 int tm_store_attendees(struct tm_store *store, struct tm_rows **out);
 
 struct tm_attendee {
 	char uid[TM_STORED_UID_SIZE];
 	const char *name, *org, *handle, *email;
+	bool consent;
+};
+/* The optional columns an attendee file had. One it lacks leaves the stored
+ * value alone: a file without e-mails must not blank those imported earlier,
+ * nor one without a consent column withdraw a consent given. */
+enum tm_attendee_field {
+	TM_ATTENDEE_ORG = 1 << 0,
+	TM_ATTENDEE_HANDLE = 1 << 1,
+	TM_ATTENDEE_EMAIL = 1 << 2,
+	TM_ATTENDEE_CONSENT = 1 << 3,
 };
 struct tm_import_counts {
 	int64_t added, updated, unchanged;
 };
-/* Inserts or updates the attendees in one transaction. */
+/* Inserts or updates the attendees in one transaction; fields: the
+ * tm_attendee_field bits of the columns the rows carry (a new attendee gets
+ * "" and no consent for the others). */
 int tm_store_import_attendees(struct tm_store *store, const struct tm_attendee *rows, size_t n,
-			      struct tm_import_counts *out);
+			      unsigned fields, struct tm_import_counts *out);
 
-/* Erasure of one badge. */
+/* Erasure of one badge. followups: the record of a follow-up message sent
+ * to it (its address). */
 struct tm_forget_counts {
-	int64_t registry, taps, meetings, links, unlinked;
+	int64_t registry, taps, meetings, links, unlinked, followups;
 };
 /* Counts what forgetting uid would remove (read-only). */
 int tm_store_forget_preview(struct tm_store *store, const char *uid, struct tm_forget_counts *out);
@@ -274,7 +288,9 @@ int tm_store_export_edges(struct tm_store *store, bool with_names, struct tm_row
 int tm_store_export_contacts_in_time(struct tm_store *store, bool include_suspect,
 				     struct tm_rows **out);
 /* The people uid met: uid, name, org, handle, email, meetings, first_met,
- * last_met, suspect_meetings (how many of those were suspect). A contact
+ * last_met, suspect_meetings (how many of those were suspect). A person's
+ * handle and e-mail are "" unless they consented to share them (consent = 1
+ * in the registry): only their name and org reach the people they met. A contact
  * hands a stranger someone's details, so by default only meetings not
  * marked suspect count, and a person met only in suspect ones is left out;
  * include_suspect counts them all. */
@@ -308,5 +324,103 @@ int tm_store_errno(int sqlite_rc);
  * query planner's statistics (ANALYZE), empties the -wal and restores the
  * default cache. */
 int tm_store_bulk_load(struct tm_store *store, bool on);
+
+/* --- follow-ups (tapmeet followup) ---------------------------------------- */
+
+/* The registry as the follow-ups may use it, by uid: uid, name, org,
+ * shared (consent, 0/1), handle and email (both "" unless shared: the
+ * consent rule is applied here, so nothing built from these rows can hand
+ * them out), address (the attendee's own e-mail, to write to), sent_id
+ * (the Message-ID recorded for them, NULL when none). */
+int tm_store_followup_people(struct tm_store *store, struct tm_rows **out);
+/* Every meeting's badges, one row per (meeting, badge), in time order
+ * (the same millisecond: station, seq), a meeting's rows together:
+ * meeting (a number unique to it), time, place (the station's name, else
+ * its id), suspect (the reason, ""), uid. Meetings marked suspect are left
+ * out unless include_suspect. One pass over the meetings. */
+int tm_store_followup_meetings(struct tm_store *store, bool include_suspect,
+			       struct tm_rows **out);
+/* Text naming this log that does not change as it grows (the first
+ * meeting's id and time; "" when there is none), so that an id derived
+ * from it is the same on every run. */
+int tm_store_followup_origin(struct tm_store *store, char *out, size_t size);
+
+struct tm_followup_sent {
+	const char *uid, *rcpt, *message_id;
+	int64_t meetings; /* how many meetings the message listed */
+};
+/* Records a message the mail system accepted, stamped now, in a
+ * transaction of its own (committed on return); replaces an earlier
+ * record for the same uid. */
+int tm_store_followup_record(struct tm_store *store, const struct tm_followup_sent *sent);
+
+/* --- the report (tapmeet report) ---------------------------------------- */
+
+/* One badge: registered, in a meeting, or both. */
+struct tm_report_person {
+	char uid[TM_STORED_UID_SIZE];
+	char *name;   /* NULL when unregistered */
+	bool consent; /* agreed to share their details (schema 6; false before) */
+	size_t org;   /* a row of the organisation matrix (tm_report.orgs) */
+	int64_t meetings, people;
+};
+
+/* What the log holds of a station: its row in stations (listed), kept
+ * current by the daemon, and what it wrote. Faults are not recorded as they
+ * happen: only the state at the last heartbeat. */
+struct tm_report_station {
+	char id[TM_ID_SIZE];
+	bool listed;
+	char *name, *reader_state, *detail, *heartbeat_utc, *started_utc; /* NULL unless listed */
+	bool storage_fault, clock_synced;
+	int64_t meetings, taps, unsynced_meetings, unsynced_taps;
+};
+
+/* The rows one station wrote with its clock not synchronised in one hour
+ * (hours since the epoch, UTC, by the time they carry); only such hours. */
+struct tm_report_slot {
+	size_t station;
+	int64_t hour;
+	int64_t unsynced_meetings, unsynced_taps;
+};
+
+/* Two people who met (indices into people) and how often; suspect: how
+ * many of those meetings were suspect. */
+struct tm_report_edge {
+	size_t a, b;
+	int64_t weight, suspect;
+};
+
+struct tm_report_query {
+	size_t top_orgs;  /* organisations with a row of their own */
+	size_t max_edges; /* the strongest pairs kept for the network picture */
+};
+
+struct tm_report {
+	struct tm_stats stats; /* tm_store_stats, same snapshot */
+	size_t n_people;
+	struct tm_report_person *people; /* by uid */
+	/* orgs[0 .. n_orgs-1] by meetings, then "other" (TM_REPORT_ORG_OTHER
+	 * after them) and no organisation or unregistered (the last row). */
+	size_t n_orgs;
+	char **orgs;
+	int64_t *org_people; /* n_orgs + 2 */
+	int64_t *org_pairs;  /* (n_orgs + 2)^2, symmetric: pairs met, a meeting of n gives n(n-1)/2 */
+	size_t n_stations;
+	struct tm_report_station *stations; /* by id */
+	size_t n_slots;
+	struct tm_report_slot *slots; /* by station, then hour */
+	int64_t pairs;                /* distinct pairs who met */
+	size_t n_edges;
+	struct tm_report_edge *edges; /* the strongest, most meetings first */
+};
+/* The matrix's rows after the named organisations. */
+#define TM_REPORT_ORG_OTHER(r) ((r)->n_orgs)
+#define TM_REPORT_ORG_NONE(r) ((r)->n_orgs + 1)
+
+/* Everything `tapmeet report` shows, from one snapshot. */
+int tm_store_report(struct tm_store *store, const struct tm_report_query *q,
+		    struct tm_report *out);
+void tm_report_free(struct tm_report *r);
 
 #endif
