@@ -81,12 +81,17 @@ static void row_error(struct import *im, size_t line, const char *fmt, ...)
 }
 
 /* Spaces around a value are an accident of the spreadsheet, never meant:
- * they go, and are counted so the summary can say so. */
+ * they go, and are counted so the summary can say so. An apostrophe before
+ * =, +, -, @, tab or CR is how tapmeet's own CSV (and OWASP's advice) keeps
+ * a spreadsheet from reading a cell as a formula: it is taken off, so a
+ * list exported and imported again is unchanged. */
 static char *trimmed(const char *s, size_t *count)
 {
 	const char *start = s;
 	size_t n;
 
+	if (s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]))
+		start = ++s;
 	while (*s == ' ' || *s == '\t')
 		s++;
 	n = strlen(s);

@@ -57,17 +57,39 @@ void out_json_string(FILE *f, const char *s)
 	out_json_stringn(f, s, strlen(s));
 }
 
+/* A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or CR
+ * first: OWASP's list for CSV injection) gets a leading apostrophe, which
+ * Excel and LibreOffice show as text and do not display; `tapmeet attendees
+ * import` takes it off again. Control characters other than tab, CR and LF
+ * are replaced: nothing that opens the file can use them. */
+static bool formula_like(const char *s)
+{
+	return *s && strchr("=+-@\t\r", *s);
+}
+
 void out_csv_field(FILE *f, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+	bool plain = !formula_like(s) && !strpbrk(s, ",\"\r\n") && s[0] != ' ' &&
+		     (!*s || s[strlen(s) - 1] != ' ');
+
+	for (const char *p = s; plain && *p; p++)
+		plain = (unsigned char)*p >= 0x20 && *p != 0x7f;
+	if (plain) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula_like(s))
+		fputc('\'', f);
 	for (; *s; s++) {
-		if (*s == '"')
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"')
 			fputc('"', f);
-		fputc(*s, f);
+		if ((ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n') || ch == 0x7f)
+			fputs("\xEF\xBF\xBD", f);
+		else
+			fputc(ch, f);
 	}
 	fputc('"', f);
 }
@@ -316,7 +338,9 @@ static void write_row_plain(FILE *f, const char *const *cells, const struct tm_r
 		if (!first)
 			fputc(csv ? ',' : '\t', f);
 		first = false;
-		if (csv)
+		if (csv && tm_rows_kind(r, i) == TM_COL_INT && cells[i])
+			fputs(cells[i], f); /* a number, negative or not, stays one */
+		else if (csv)
 			out_csv_field(f, cells[i] ? cells[i] : "");
 		else
 			out_terminal_text(f, cells[i] ? cells[i] : "", 0, false);

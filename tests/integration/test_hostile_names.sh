@@ -71,4 +71,37 @@ check "json: as many names as badges in every meeting (\\x1f inside a name)" pyt
 for m in json.load(open(sys.argv[1])):
     assert len(m['badges']) == len(m['names']), m" "$TMP/o.json"
 
+# Spreadsheet safety (OWASP CSV injection): a cell starting with =, +, -, @,
+# tab or CR is written with a leading apostrophe, and an import of the list
+# takes it off again, so the round trip changes nothing.
+DB="$TMP/csv.db"
+python3 - "$TMP/inj.csv" <<'PY'
+import csv, sys
+rows = [
+    ("04000001", '=HYPERLINK("http://evil.example","click")', "+1 Org", "@ada", "a@example.org", "yes"),
+    ("04000002", "-2+3", "=cmd|' /C calc'!A0", "@@x", "b@example.org", "no"),
+    ("04000003", "\tTabbed", "Plain Org", "plain", "c@example.org", "yes"),
+    ("04000004", "Ordinary Name", "", "", "", "yes"),
+]
+with open(sys.argv[1], "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["uid", "name", "org", "handle", "email", "consent"])
+    w.writerows(rows)
+PY
+"$TAPMEET" --db "$DB" attendees import "$TMP/inj.csv" >/dev/null 2>&1
+"$TAPMEET" --db "$DB" attendees list --format csv >"$TMP/list.csv"
+check "csv: every formula-like cell is written with a leading apostrophe" python3 -c "import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+cells = [v for r in rows for k, v in r.items() if k != 'consent']
+risky = [c for c in cells if c[:1] in ('=', '+', '-', '@', '\t', '\r')]
+assert not risky, risky
+marked = [c for c in cells if c.startswith(\"'\")]
+assert len(marked) == 6, marked  # the tab before Tabbed was trimmed at import
+assert 'Ordinary Name' in [r['name'] for r in rows]" "$TMP/list.csv"
+before=$(sqlite3 "$DB" "SELECT group_concat(name || '|' || org || '|' || handle, ';') FROM attendees")
+out=$("$TAPMEET" --db "$DB" attendees import "$TMP/list.csv" 2>&1)
+after=$(sqlite3 "$DB" "SELECT group_concat(name || '|' || org || '|' || handle, ';') FROM attendees")
+check "csv: the exported list imported again changes nothing" test "$before" = "$after"
+check "csv: ... and the import says so" bash -c "[[ '$out' == *'4 unchanged'* ]]"
+
 finish
