@@ -106,6 +106,7 @@ int out_rows(struct cli *c, struct tm_rows *rows, const struct out_opts *opt);
 void out_json_string(FILE *f, const char *s);
 void out_json_stringn(FILE *f, const char *s, size_t n);
 void out_csv_field(FILE *f, const char *s);
+void out_markup_text(FILE *f, const char *s); /* XML and HTML */
 /* Text for a terminal: printable, one line, padded or cut to `width`
  * display columns (0: as it is). */
 void out_terminal_text(FILE *f, const char *s, size_t width, bool pad);

@@ -35,49 +35,6 @@ static const char usage[] =
 	"--include-suspect every meeting counts and suspect_meetings says how many\n"
 	"were suspect.\n";
 
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		/* U+FFFE and U+FFFF are not XML characters either: a name holding
-		 * one made the whole file ill-formed. The replacement character
-		 * shows something was there. */
-		if (ch == 0xEF && (unsigned char)s[1] == 0xBF &&
-		    ((unsigned char)s[2] == 0xBE || (unsigned char)s[2] == 0xBF)) {
-			fputs("&#xFFFD;", f);
-			s += 2;
-			continue;
-		}
-		switch (ch) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\t':
-		case '\n':
-		case '\r':
-			fprintf(f, "&#%d;", ch);
-			break;
-		default:
-			/* XML 1.0 cannot carry other control characters at all. */
-			if (ch >= 0x20)
-				fputc(ch, f);
-		}
-	}
-}
-
 static void dot_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -156,11 +113,11 @@ static void node(FILE *f, enum net_format fmt, const char *uid, const char *name
 	switch (fmt) {
 	case NET_GEXF:
 		fputs("      <node id=\"", f);
-		xml_text(f, uid);
+		out_markup_text(f, uid);
 		fputs("\" label=\"", f);
-		xml_text(f, label);
+		out_markup_text(f, label);
 		fputs("\">\n        <attvalues>\n          <attvalue for=\"org\" value=\"", f);
-		xml_text(f, org);
+		out_markup_text(f, org);
 		fprintf(f,
 			"\"/>\n          <attvalue for=\"meetings\" value=\"%lld\"/>\n"
 			"        </attvalues>\n      </node>\n",
@@ -168,11 +125,11 @@ static void node(FILE *f, enum net_format fmt, const char *uid, const char *name
 		break;
 	case NET_GRAPHML:
 		fputs("    <node id=\"", f);
-		xml_text(f, uid);
+		out_markup_text(f, uid);
 		fputs("\"><data key=\"label\">", f);
-		xml_text(f, label);
+		out_markup_text(f, label);
 		fputs("</data><data key=\"org\">", f);
-		xml_text(f, org);
+		out_markup_text(f, org);
 		fprintf(f, "</data><data key=\"meetings\">%lld</data></node>\n", meetings);
 		break;
 	case NET_DOT:
@@ -194,9 +151,9 @@ static void edge(FILE *f, enum net_format fmt, long long n, const char *a, const
 	switch (fmt) {
 	case NET_GEXF:
 		fprintf(f, "      <edge id=\"%lld\" source=\"", n);
-		xml_text(f, a);
+		out_markup_text(f, a);
 		fputs("\" target=\"", f);
-		xml_text(f, b);
+		out_markup_text(f, b);
 		fprintf(f,
 			"\" weight=\"%lld\">\n        <attvalues>\n"
 			"          <attvalue for=\"suspect\" value=\"%lld\"/>\n"
@@ -205,9 +162,9 @@ static void edge(FILE *f, enum net_format fmt, long long n, const char *a, const
 		break;
 	case NET_GRAPHML:
 		fprintf(f, "    <edge id=\"e%lld\" source=\"", n);
-		xml_text(f, a);
+		out_markup_text(f, a);
 		fputs("\" target=\"", f);
-		xml_text(f, b);
+		out_markup_text(f, b);
 		fprintf(f, "\"><data key=\"weight\">%lld</data><data key=\"suspect\">%lld</data></edge>\n",
 			w, suspect);
 		break;

@@ -57,6 +57,52 @@ void out_json_string(FILE *f, const char *s)
 	out_json_stringn(f, s, strlen(s));
 }
 
+/* Text in XML or HTML, as element content or a quoted attribute: the five
+ * markup characters as entities; tab, LF and CR as character references so
+ * that attributes keep them; every other control character and the
+ * non-characters U+FFFE and U+FFFF, which XML 1.0 cannot carry at all (one
+ * would make the whole file ill-formed), as U+FFFD. */
+void out_markup_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == 0xEF && (unsigned char)s[1] == 0xBF &&
+		    ((unsigned char)s[2] == 0xBE || (unsigned char)s[2] == 0xBF)) {
+			fputs("\xEF\xBF\xBD", f);
+			s += 2;
+			continue;
+		}
+		switch (ch) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		case '\t':
+		case '\n':
+		case '\r':
+			fprintf(f, "&#%d;", ch);
+			break;
+		default:
+			if (ch < 0x20 || ch == 0x7f)
+				fputs("\xEF\xBF\xBD", f);
+			else
+				fputc(ch, f);
+		}
+	}
+}
+
 /* A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or CR
  * first: OWASP's list for CSV injection) gets a leading apostrophe, which
  * Excel and LibreOffice show as text and do not display; `tapmeet attendees

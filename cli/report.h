@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli.h" /* out_markup_text: HTML, and SVG inline in it */
 #include "tapmeet/store.h"
 
 /* The organisations with a row of their own in the matrix. */
@@ -23,10 +24,6 @@ struct report_opts {
 	bool warned;      /* the missing sfdp was said once on stderr */
 };
 
-/* Text for HTML, in an element or a quoted attribute, and for SVG (XML)
- * inline in it: markup characters escaped, control characters (which XML
- * cannot carry) shown as U+FFFD. */
-void report_text(FILE *f, const char *s);
 /* Who a person is on the page: their name with consent, else initials of
  * the registered name, else a short badge label. Allocated. */
 char *report_label(const struct tm_report_person *p);

@@ -273,7 +273,7 @@ void report_graph(FILE *f, const struct tm_report *r, struct report_opts *o)
 	if (why[0]) {
 		fprintf(stderr, "tapmeet: warning: no network picture: %s\n", why);
 		fputs("<p class=\"note\" id=\"graph-note\">No network picture: ", f);
-		report_text(f, why);
+		out_markup_text(f, why);
 		fputs(".</p>\n", f);
 	}
 	if (dot)

@@ -66,7 +66,7 @@ static void head(FILE *f, const struct report_opts *o)
 		   "<title>Who met whom: tapmeet report</title>\n<style>%s</style>\n</head>\n"
 		   "<body>\n<h1>Who met whom</h1>\n<p class=\"meta\">From ",
 		style);
-	report_text(f, slash ? slash + 1 : o->db_path);
+	out_markup_text(f, slash ? slash + 1 : o->db_path);
 	fprintf(f, " at <time id=\"made\">%s</time> by tapmeet %s.", now, TAPMEET_VERSION);
 	if (o->refresh_s > 0)
 		fprintf(f, " This page reloads itself every %d s.", o->refresh_s);
@@ -278,7 +278,7 @@ static void org_name(FILE *f, const struct tm_report *r, size_t row)
 {
 	if (row < r->n_orgs) {
 		fputs("<bdi>", f);
-		report_text(f, r->orgs[row]);
+		out_markup_text(f, r->orgs[row]);
 		fputs("</bdi>", f);
 	} else {
 		fputs(row == TM_REPORT_ORG_OTHER(r) ? "<i>other</i>" : "<i>(none)</i>", f);
@@ -341,7 +341,7 @@ static void local_or_none(FILE *f, const char *utc)
 		return;
 	}
 	cli_local_time(utc, local, sizeof(local));
-	report_text(f, local);
+	out_markup_text(f, local);
 }
 
 static void unsynced_hours(FILE *f, const struct tm_report *r)
@@ -405,17 +405,17 @@ static void health(FILE *f, const struct tm_report *r)
 		const struct tm_report_station *s = &r->stations[i];
 
 		fputs("<tr data-station=\"", f);
-		report_text(f, s->id);
+		out_markup_text(f, s->id);
 		fprintf(f,
 			"\" data-meetings=\"%lld\" data-taps=\"%lld\" data-unsynced-meetings=\"%lld\" "
 			"data-unsynced-taps=\"%lld\"><td><bdi>",
 			(long long)s->meetings, (long long)s->taps, (long long)s->unsynced_meetings,
 			(long long)s->unsynced_taps);
-		report_text(f, s->id);
+		out_markup_text(f, s->id);
 		fputs("</bdi>", f);
 		if (s->name && s->name[0]) {
 			fputs(" <bdi>", f);
-			report_text(f, s->name);
+			out_markup_text(f, s->name);
 			fputs("</bdi>", f);
 		}
 		if (!s->listed) {
@@ -426,10 +426,10 @@ static void health(FILE *f, const struct tm_report *r)
 			bool reader_ok = s->reader_state && !strcmp(s->reader_state, "ok");
 
 			fprintf(f, "</td><td class=\"%s\">", reader_ok ? "" : "bad");
-			report_text(f, s->reader_state ? s->reader_state : "");
+			out_markup_text(f, s->reader_state ? s->reader_state : "");
 			if (s->detail && s->detail[0]) {
 				fputs(": <bdi>", f);
-				report_text(f, s->detail);
+				out_markup_text(f, s->detail);
 				fputs("</bdi>", f);
 			}
 			fprintf(f, "</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td><td>",

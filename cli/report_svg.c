@@ -7,36 +7,6 @@
 #include <unicase.h>
 #include <unistr.h>
 
-void report_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		switch (ch) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			if (ch < 0x20 || ch == 0x7f)
-				fputs("\xef\xbf\xbd", f);
-			else
-				fputc(ch, f);
-		}
-	}
-}
-
 /* "Ada Lovelace" -> "A. L.": the first character of each word, in capitals. */
 static char *initials(const char *name)
 {
@@ -129,12 +99,12 @@ void report_columns(FILE *f, const char *id, const struct report_bar *bars, size
 			"data-value=\"%lld\" %s><title>",
 			x + (bw > 3 ? bw * 0.1 : 0), COL_H - COL_BOTTOM - h,
 			bw > 3 ? bw * 0.8 : bw, h, (long long)bars[i].value, bars[i].data);
-		report_text(f, bars[i].label);
+		out_markup_text(f, bars[i].label);
 		fprintf(f, ": %lld %s</title></rect>\n", (long long)bars[i].value, what);
 		if (i % step == 0) {
 			fprintf(f, "<text class=\"tick\" x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">",
 				x + bw / 2, COL_H - COL_BOTTOM + 16);
-			report_text(f, bars[i].label);
+			out_markup_text(f, bars[i].label);
 			fputs("</text>\n", f);
 		}
 	}
@@ -158,7 +128,7 @@ void report_rows(FILE *f, const char *id, const struct report_bar *bars, size_t 
 	fprintf(f, "<svg x=\"0\" y=\"0\" width=\"%d\" height=\"%d\">\n", ROW_LABEL_W - 8, h);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "<text class=\"label\" x=\"0\" y=\"%d\">", (int)i * ROW_H + 20);
-		report_text(f, bars[i].long_label ? bars[i].long_label : bars[i].label);
+		out_markup_text(f, bars[i].long_label ? bars[i].long_label : bars[i].label);
 		fputs("</text>\n", f);
 	}
 	fputs("</svg>\n", f);
@@ -170,7 +140,7 @@ void report_rows(FILE *f, const char *id, const struct report_bar *bars, size_t 
 			"data-value=\"%lld\" %s><title>",
 			ROW_LABEL_W, (int)i * ROW_H + 6, w, ROW_H - 6, (long long)bars[i].value,
 			bars[i].data);
-		report_text(f, bars[i].long_label ? bars[i].long_label : bars[i].label);
+		out_markup_text(f, bars[i].long_label ? bars[i].long_label : bars[i].label);
 		fprintf(f, ": %lld %s</title></rect>", (long long)bars[i].value, what);
 		fprintf(f, "<text class=\"value\" x=\"%.2f\" y=\"%d\">%lld</text>\n",
 			ROW_LABEL_W + w + 6, (int)i * ROW_H + 20, (long long)bars[i].value);
