@@ -3,6 +3,7 @@
 #define TAPMEET_CLI_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +91,11 @@ int64_t cli_now_ms(void);
 /* "2026-11-26T10:00:00.123Z" to local "2026-11-26 11:00:00"; copies other text. */
 void cli_local_time(const char *utc, char *out, size_t size);
 int cli_parse_int(const char *text, long long min, long long max, long long *out);
+/* Waits until fd is readable (1), timeout_ms passes (-1: no limit) or a
+ * signal arrives (both 0), with the signal mask `during` while waiting: the
+ * follower (tail -f, report --watch) blocks SIGINT and SIGTERM outside the
+ * wait, so one arriving just before it still ends it. */
+int cli_wait_readable(int fd, int timeout_ms, const sigset_t *during);
 
 /* --- output.c --------------------------------------------------------------- */
 

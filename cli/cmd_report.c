@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,18 +93,6 @@ out:
 	return rc;
 }
 
-/* Waits for fd to be readable, timeout_ms (-1: no limit), or a signal
- * (0, as a timeout); during: the signal mask while waiting. */
-static int wait_readable(int fd, int timeout_ms, const sigset_t *during)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct timespec ts = { .tv_sec = timeout_ms / 1000,
-			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000L };
-	int r = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, during);
-
-	return r < 0 && errno == EINTR ? 0 : r;
-}
-
 /* The page is made again at once when meetings were added, and when
  * anything else was written (a heartbeat, a tap) once it is older than its
  * refresh interval: health changes without a meeting, but a page every 30 s
@@ -140,7 +127,7 @@ static int watch(struct cli *c, const char *path, struct report_opts *o,
 			if (wait_ms < 0 || left < wait_ms)
 				wait_ms = (int)left;
 		}
-		if (wait_readable(tm_store_follow_fd(fw), wait_ms, &during) < 0) {
+		if (cli_wait_readable(tm_store_follow_fd(fw), wait_ms, &during) < 0) {
 			cli_err("cannot wait for %s: %s", c->db_path, strerror(errno));
 			rc = EXIT_DATA;
 			break;

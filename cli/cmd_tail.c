@@ -6,7 +6,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -57,19 +56,6 @@ static int print_meetings(struct cli *c, const struct tm_meeting_filter *f,
 	return rc;
 }
 
-/* Waits for fd to be readable, timeout_ms (-1: no limit), or a signal.
- * SIGINT and SIGTERM are blocked outside the wait, so one arriving just
- * before it still ends it. */
-static int wait_readable(int fd, int timeout_ms, const sigset_t *during)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct timespec ts = { .tv_sec = timeout_ms / 1000,
-			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000L };
-	int r = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, during);
-
-	return r < 0 && errno == EINTR ? 0 : r;
-}
-
 /* last: the newest cursor shown, which o's row_fn moves on. */
 static int follow(struct cli *c, struct tm_store_follow *fw, const int64_t *last,
 		  struct out_opts *o)
@@ -90,7 +76,7 @@ static int follow(struct cli *c, struct tm_store_follow *fw, const int64_t *last
 	sigdelset(&during, SIGTERM);
 	o->no_header = true;
 	while (!stop) {
-		int r = wait_readable(tm_store_follow_fd(fw), timeout, &during);
+		int r = cli_wait_readable(tm_store_follow_fd(fw), timeout, &during);
 
 		if (r < 0) {
 			cli_err("cannot wait for %s: %s", c->db_path, strerror(errno));

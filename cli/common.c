@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,4 +394,14 @@ void cli_local_time(const char *utc, char *out, size_t size)
 	*o++ = ':';
 	o = put2(o, tm.tm_sec);
 	*o = '\0';
+}
+
+int cli_wait_readable(int fd, int timeout_ms, const sigset_t *during)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = timeout_ms / 1000,
+			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000L };
+	int r = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, during);
+
+	return r < 0 && errno == EINTR ? 0 : r;
 }
