@@ -49,10 +49,7 @@ static int rows_of(struct tm_store *s, char *sql, int bind, struct tm_rows **out
 	int rc;
 
 	*out = NULL;
-	if (!sql)
-		return -ENOMEM;
-	rc = store_prepare(s, sql, &st);
-	sqlite3_free(sql);
+	rc = store_prepare_printed(s, sql, &st);
 	if (rc < 0)
 		return rc;
 	if (bind >= 0)

@@ -38,6 +38,9 @@ int store_failf(struct tm_store *s, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int store_exec(struct tm_store *s, const char *sql);
 int store_prepare(struct tm_store *s, const char *sql, sqlite3_stmt **st);
+/* Prepares a statement printed by sqlite3_mprintf and frees the text; a NULL
+ * text (mprintf out of memory) is -ENOMEM. */
+int store_prepare_printed(struct tm_store *s, char *sql, sqlite3_stmt **st);
 /* One integer from a query without parameters. */
 int store_query_int(struct tm_store *s, const char *sql, int64_t *out);
 /* Steps a write statement to SQLITE_DONE, then resets it. */

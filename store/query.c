@@ -398,10 +398,7 @@ static int rows_of_printed(struct tm_store *s, char *sql, const char *uid, bool 
 	int rc;
 
 	*out = NULL;
-	if (!sql)
-		return -ENOMEM;
-	rc = store_prepare(s, sql, &st);
-	sqlite3_free(sql);
+	rc = store_prepare_printed(s, sql, &st);
 	if (rc < 0)
 		return rc;
 	if (uid)

@@ -157,10 +157,7 @@ static int people(struct tm_store *s, struct tm_report *r, size_t top_orgs)
 	size_t cap = 0, orgs_cap = 0;
 	int rc, reg_rc, met_rc;
 
-	if (!sql)
-		return -ENOMEM;
-	rc = store_prepare(s, sql, &reg);
-	sqlite3_free(sql);
+	rc = store_prepare_printed(s, sql, &reg);
 	if (rc == 0)
 		rc = store_prepare(s, "SELECT uid, count(*) FROM meeting_badges GROUP BY uid ORDER BY uid",
 				   &met);
@@ -518,10 +515,7 @@ static int station_counts(struct tm_store *s, struct tm_report *r, size_t *cap, 
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!sql)
-		return -ENOMEM;
-	rc = store_prepare(s, sql, &st);
-	sqlite3_free(sql);
+	rc = store_prepare_printed(s, sql, &st);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -553,10 +547,7 @@ static int unsynced(struct tm_store *s, struct tm_report *r, size_t *station_cap
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!sql)
-		return -ENOMEM;
-	rc = store_prepare(s, sql, &st);
-	sqlite3_free(sql);
+	rc = store_prepare_printed(s, sql, &st);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -83,6 +83,18 @@ int store_prepare(struct tm_store *s, const char *sql, sqlite3_stmt **st)
 	return rc == SQLITE_OK ? 0 : store_fail(s, rc, "prepare");
 }
 
+int store_prepare_printed(struct tm_store *s, char *sql, sqlite3_stmt **st)
+{
+	int rc;
+
+	*st = NULL;
+	if (!sql)
+		return -ENOMEM;
+	rc = store_prepare(s, sql, st);
+	sqlite3_free(sql);
+	return rc;
+}
+
 int store_query_int(struct tm_store *s, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st = NULL;
