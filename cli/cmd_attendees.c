@@ -316,8 +316,9 @@ static void summary(const struct import *im, const struct tm_import_counts *n)
 	printf("%s: columns used: %s", im->file, im->used);
 	if (im->ignored)
 		printf("; ignored: %s", im->ignored);
-	printf("\n%s: %zu attendees: %lld added, %lld updated, %lld unchanged\n", im->file,
-	       im->n_rows, (long long)n->added, (long long)n->updated, (long long)n->unchanged);
+	printf("\n%s: %zu attendee%s: %lld added, %lld updated, %lld unchanged\n", im->file,
+	       im->n_rows, im->n_rows == 1 ? "" : "s", (long long)n->added, (long long)n->updated,
+	       (long long)n->unchanged);
 	if (im->fields & TM_ATTENDEE_CONSENT)
 		printf("%s: %zu share their e-mail and handle with the people they meet, "
 		       "%zu only their name\n",
