@@ -15,9 +15,11 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,6 +97,7 @@ struct run {
 	int64_t total; /* recipients with an address, for the progress line */
 	long long done, written, sent, already, no_email, failed;
 	bool stopped;
+	int lock_fd; /* --send: flock on the database file, -1 otherwise */
 };
 
 #define GROW(array, n, cap, first)                                               \
@@ -428,6 +431,28 @@ static int deliver(struct run *run, struct fu_recipient *r)
 	return rc;
 }
 
+/* Two --send runs on one log would each find the same people not yet sent
+ * to and both send to them. The first takes an flock on the database file;
+ * flock and SQLite's fcntl locks do not touch each other on Linux, and the
+ * lock goes with the process, however it ends. */
+static int lock_sending(struct run *run)
+{
+	run->lock_fd = open(run->c->db_path, O_RDONLY | O_CLOEXEC);
+	if (run->lock_fd < 0) {
+		cli_err("%s: %s", run->c->db_path, strerror(errno));
+		return EXIT_DATA;
+	}
+	if (flock(run->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		cli_err("another 'tapmeet followup --send' is sending from %s; wait for it, or "
+			"stop it and run this again",
+			run->c->db_path);
+	else
+		cli_err("%s: cannot lock: %s", run->c->db_path, strerror(errno));
+	return EXIT_DATA;
+}
+
 static int walk_error(struct run *run)
 {
 	cli_err("database %s: followup: %s", run->c->db_path, tm_store_errmsg(run->walk));
@@ -568,6 +593,8 @@ static int followup(struct cli *c, struct run *run, const char *template_file,
 	}
 	if ((rc = cli_open(c, run->send)))
 		goto out;
+	if (run->send && (rc = lock_sending(run)))
+		goto out;
 	run->walk = c->store;
 	if (run->send && tm_store_open_readonly(c->db_path, c->busy_ms, &run->walk) < 0) {
 		rc = walk_error(run);
@@ -591,6 +618,8 @@ static int followup(struct cli *c, struct run *run, const char *template_file,
 	if (rc == EXIT_OK && (run->failed || run->stopped))
 		rc = EXIT_DATA;
 out:
+	if (run->lock_fd >= 0)
+		close(run->lock_fd);
 	if (run->walk != c->store)
 		tm_store_close(run->walk);
 	if (run->manifest) {
@@ -607,7 +636,7 @@ out:
 
 int cmd_followup(struct cli *c, int argc, char **argv)
 {
-	struct run run = { .c = c, .dir = "followup" };
+	struct run run = { .c = c, .dir = "followup", .lock_fd = -1 };
 	const char *template_file = NULL, *from = NULL, *only = NULL, *sendmail = NULL;
 	bool include_suspect = false, show_template = false;
 	const struct cli_opt opts[] = {

@@ -180,4 +180,27 @@ check "--resend --only: one more message, with the recorded Message-ID" \
 	test "$(received)" = 23 -a "$(grep -l -i "^message-id: <$id>" "$MAIL"/*.eml | wc -l)" = 2
 check "... still recorded once" sql_is "1 $id" "SELECT count(*) || ' ' || max(message_id) FROM followups WHERE uid = 'F0000000'"
 
+# Two sending runs at once would both find the same people not yet sent to:
+# the second is refused while the first (held up by a slow mail system) runs.
+cat >"$TMP/slow-sendmail" <<SH
+#!/bin/sh
+touch "$TMP/first-is-sending"
+sleep 3
+exec "$TMP/sendmail" "\$@"
+SH
+chmod +x "$TMP/slow-sendmail"
+rm -f "$TMP/first-is-sending"
+tm followup --send --resend --only F0000001 --sendmail "$TMP/slow-sendmail" \
+	--from "Org Team <organisers@example.org>" --out "$TMP/slow" >/dev/null 2>&1 &
+first=$!
+wait_for 10 test -e "$TMP/first-is-sending"
+send_run --resend --only F0000002 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "a second --send while one runs is refused (exit 2)" test "$rc" = 2
+check "... saying why" grep -q "another 'tapmeet followup --send' is sending from $DB" "$TMP/err"
+wait "$first"
+check "... and the first one finishes (exit 0)" test "$?" = 0
+send_run --resend --only F0000002 >"$TMP/out" 2>"$TMP/err"
+check "once it is done, the next one runs" test "$?" = 0
+
 finish
