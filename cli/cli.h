@@ -19,6 +19,7 @@ struct cli {
 	const char *db_path;
 	char db_buf[PATH_MAX];
 	const char *config_path; /* given with --config, else NULL */
+	const char *status_file; /* the station's live status (from the config) */
 	struct tm_identity identity;
 	int64_t busy_ms;
 	enum cli_format format;

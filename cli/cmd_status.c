@@ -2,7 +2,11 @@
  * in the store so that monitoring needs nothing but the exit code. */
 #include "cli.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "tapmeet/live_status.h"
 
 #include "timearg.h"
 
@@ -38,6 +42,21 @@ static int judge(void *ctx, struct tm_rows *rows)
 	return 0;
 }
 
+/* The station on this machine says how it is now through its live status
+ * file, even while its database refuses writes (and with them the status
+ * row). Only a file about this database counts: --db on a copy or a hub
+ * is not what the local station writes. */
+static const struct tm_live_status *live_status_of(struct cli *c, struct tm_live_status *live)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	if (!c->status_file || !c->status_file[0] || tm_live_status_read(c->status_file, live) < 0)
+		return NULL;
+	if (!realpath(live->database, a) || !realpath(c->db_path, b) || strcmp(a, b) != 0)
+		return NULL;
+	return live;
+}
+
 int cmd_status(struct cli *c, int argc, char **argv)
 {
 	const char *station = NULL;
@@ -50,6 +69,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	struct verdict v = { .health_col = -1 };
 	struct out_opts o = { .row_fn = judge, .ctx = &v };
 	struct tm_status_query q = { .stale_ms = STALE_MS };
+	struct tm_live_status live;
 	struct tm_rows *rows;
 	int first, rc;
 
@@ -62,6 +82,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	q.now_ms = cli_now_ms();
 	q.today_ms = tm_cli_local_midnight(q.now_ms);
 	q.station = station;
+	q.live = live_status_of(c, &live);
 	if (tm_store_status(c->store, &q, &rows) < 0)
 		return cli_store_error(c, "status");
 	rc = out_rows(c, rows, &o);

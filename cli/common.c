@@ -196,6 +196,7 @@ int cli_setup(struct cli *c)
 		return EXIT_DATA;
 	}
 	c->busy_ms = cfg.store_busy_timeout_ms > 0 ? cfg.store_busy_timeout_ms : 5000;
+	c->status_file = cfg.station_status_file;
 	return EXIT_OK;
 }
 

@@ -21,6 +21,7 @@
 #include "tapmeet/engine.h"
 #include "tapmeet/identity.h"
 #include "tapmeet/leds.h"
+#include "tapmeet/live_status.h"
 #include "tapmeet/log.h"
 #include "tapmeet/pattern.h"
 #include "tapmeet/reader.h"
@@ -75,6 +76,7 @@ struct station {
 	uint64_t guard_failures_logged; /* engine.remember_failures already logged */
 	uint64_t watchdog_usec;
 	bool stopping;
+	int live_status_errno; /* the last failure to write it, logged once */
 };
 
 static bool storage_fault(const struct station *st)
@@ -166,9 +168,38 @@ static void submit(struct station *st, struct write_req *req)
 		loop_timer_at(st->slow_timer, oldest + SLOW_WRITE_MS);
 }
 
+/* The live status file, written at once from the loop (tmpfs: no disk to
+ * wait for): the status row goes through the database, which is exactly
+ * what a storage fault blocks. */
+static void write_live_status(struct station *st)
+{
+	struct tm_live_status live = { .written_utc_ms = tm_utc_ms() };
+	int rc;
+
+	if (!st->cfg.station_status_file[0])
+		return;
+	snprintf(live.station, sizeof(live.station), "%s", st->cfg.station_id);
+	snprintf(live.database, sizeof(live.database), "%s", st->cfg.store_path);
+	snprintf(live.reader_state, sizeof(live.reader_state), "%s",
+		 tm_reader_state_name(st->reader_state));
+	snprintf(live.reader_detail, sizeof(live.reader_detail), "%s", st->reader_detail);
+	live.storage_fault = storage_fault(st);
+	if (live.storage_fault)
+		snprintf(live.storage_error, sizeof(live.storage_error), "%s",
+			 st->writes_failing ? st->store_error : "writes not committed in time");
+	live.clock_synced = tm_clock_synced();
+	rc = tm_live_status_write(st->cfg.station_status_file, &live);
+	if (rc < 0 && rc != -st->live_status_errno)
+		tm_warn("status_file=%s error=\"cannot write the live status: %s\"",
+			st->cfg.station_status_file, strerror(-rc));
+	st->live_status_errno = rc < 0 ? -rc : 0;
+}
+
 static void write_status(struct station *st)
 {
 	struct write_req *req = calloc(1, sizeof(*req));
+
+	write_live_status(st);
 
 	sd_notifyf(0, "STATUS=reader %s%s%s; %llu taps, %llu meetings since start%s",
 		   tm_reader_state_name(st->reader_state), st->reader_detail[0] ? ": " : "",
@@ -740,6 +771,9 @@ static void shutdown_station(struct station *st)
 	}
 	if (st->leds)
 		st->leds_ops->set(st->leds, 0);
+	/* A stopped station has no live status; its row keeps the last one. */
+	if (st->cfg.station_status_file[0])
+		unlink(st->cfg.station_status_file);
 	tm_notice("event=stopped taps=%llu meetings=%llu loop_worst_lateness_ms=%lld",
 		  (unsigned long long)st->taps_total, (unsigned long long)st->meetings_total,
 		  (long long)loop_worst_lateness_ms(st->loop));

@@ -47,6 +47,7 @@ void tm_config_defaults(struct tm_config *cfg)
 		snprintf(cfg->station_id, sizeof(cfg->station_id), "station");
 	snprintf(cfg->reader_driver, sizeof(cfg->reader_driver), "libnfc");
 	snprintf(cfg->reader_sim_path, sizeof(cfg->reader_sim_path), "/run/tapmeet/sim.fifo");
+	snprintf(cfg->station_status_file, sizeof(cfg->station_status_file), "/run/tapmeet/status");
 	cfg->reader_poll_ms = 100;
 	snprintf(cfg->store_path, sizeof(cfg->store_path), "%s", TM_DEFAULT_DB_PATH);
 	cfg->store_busy_timeout_ms = 1000;
@@ -116,6 +117,7 @@ struct key {
 static const struct key keys[] = {
 	{ "station", "id", K_STATION_ID, OFF(station_id), sizeof(((struct tm_config *)0)->station_id), NULL, 0, 0, NULL },
 	STR("station", "name", station_name),
+	STR("station", "status_file", station_status_file),
 	CHOICE("reader", "driver", reader_driver, "libnfc|sim"),
 	STR("reader", "device", reader_device),
 	STR("reader", "sim_path", reader_sim_path),

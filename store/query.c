@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tapmeet/live_status.h"
+
 /* Lists are aggregated with char(31); a name holding one would split the
  * list, so it is replaced in the value (U+FFFD). */
 #define NAME_ITEM "replace(coalesce(a.name, ''), char(31), char(65533))"
@@ -303,14 +305,26 @@ int tm_store_status(struct tm_store *s, const struct tm_status_query *q, struct 
 {
 	/* Health and problems computed in SQL, so every format shows the same verdict. */
 	static const char sql[] =
-		"WITH s AS (SELECT *, "
+		"WITH r AS (SELECT *, coalesce(id = :live_station AND "
+		"   :live_heartbeat > coalesce(heartbeat_utc, ''), 0) AS live FROM stations), "
+		"l AS (SELECT id, name, started_utc, version, live, "
+		"  CASE WHEN live THEN :live_reader ELSE reader_state END AS reader_state, "
+		"  CASE WHEN live THEN :live_detail ELSE status_detail END AS status_detail, "
+		"  CASE WHEN live THEN :live_fault ELSE storage_fault END AS storage_fault, "
+		"  CASE WHEN live THEN :live_error ELSE '' END AS storage_error, "
+		"  CASE WHEN live THEN :live_clock ELSE clock_synced END AS clock_synced, "
+		"  CASE WHEN live THEN :live_heartbeat ELSE heartbeat_utc END AS heartbeat_utc "
+		"  FROM r), "
+		"s AS (SELECT *, "
 		"  (:now - CAST(round((julianday(heartbeat_utc) - 2440587.5) * 86400000) AS INTEGER))"
-		"   AS hb_age FROM stations WHERE :station IS NULL OR id = :station), "
+		"   AS hb_age FROM l WHERE :station IS NULL OR id = :station), "
 		"p AS (SELECT s.*, "
 		"  (CASE WHEN reader_state <> 'ok' THEN 'reader ' || reader_state || "
 		"     CASE WHEN status_detail <> '' THEN ': ' || status_detail ELSE '' END || char(31) "
 		"     ELSE '' END) || "
-		"  (CASE WHEN storage_fault THEN 'storage fault' || char(31) ELSE '' END) || "
+		"  (CASE WHEN storage_fault THEN 'storage fault' || "
+		"     CASE WHEN storage_error <> '' THEN ': ' || storage_error ELSE '' END || char(31) "
+		"     ELSE '' END) || "
 		"  (CASE WHEN heartbeat_utc IS NULL THEN 'no heartbeat' || char(31) "
 		"        WHEN hb_age > :stale THEN 'heartbeat ' || (hb_age / 1000) || ' s old' || char(31) "
 		"        ELSE '' END) AS bad, "
@@ -340,6 +354,18 @@ int tm_store_status(struct tm_store *s, const struct tm_status_query *q, struct 
 	bind_named_int(st, ":today", q->today_ms);
 	if (q->station)
 		bind_named_text(st, ":station", q->station);
+	if (q->live) {
+		char hb[TM_UTC_SIZE];
+
+		tm_format_utc(q->live->written_utc_ms, hb);
+		bind_named_text(st, ":live_station", q->live->station);
+		bind_named_text(st, ":live_heartbeat", hb);
+		bind_named_text(st, ":live_reader", q->live->reader_state);
+		bind_named_text(st, ":live_detail", q->live->reader_detail);
+		bind_named_int(st, ":live_fault", q->live->storage_fault);
+		bind_named_text(st, ":live_error", q->live->storage_error);
+		bind_named_int(st, ":live_clock", q->live->clock_synced);
+	}
 	return store_rows(s, st, out);
 }
 

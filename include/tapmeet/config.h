@@ -25,6 +25,7 @@ struct tm_config_line {
 struct tm_config {
 	char station_id[TM_STATION_ID_MAX + 1];
 	char station_name[TM_NAME_MAX];
+	char station_status_file[PATH_MAX]; /* live status (live_status.h); "" = none */
 
 	char reader_driver[16];   /* libnfc | sim */
 	char reader_device[256];  /* libnfc connstring; empty = first found */

@@ -204,11 +204,15 @@ int tm_store_attendee_name(struct tm_store *store, const char *uid, char *out, s
 /* Station health, judged in one place so every format shows the same
  * verdict: station, name, health (ok|warning|unhealthy), problems (list),
  * reader_state, ... Columns documented in tapmeet(1). */
+struct tm_live_status;
 struct tm_status_query {
 	int64_t now_ms;
 	int64_t today_ms; /* local midnight */
 	int64_t stale_ms; /* heartbeat older than this: unhealthy */
 	const char *station; /* NULL: all */
+	/* The station's live status file (live_status.h), when it is of this
+	 * database: newer than its row, it is what the station says now. */
+	const struct tm_live_status *live;
 };
 int tm_store_status(struct tm_store *store, const struct tm_status_query *q,
 		    struct tm_rows **out);
