@@ -135,6 +135,7 @@ unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo
 expect_files="755 /usr/sbin/tapmeetd
 755 /usr/bin/tapmeet
 640 /etc/tapmeet/tapmeetd.conf
+644 /etc/tapmeet/followup.txt
 644 $unitdir/tapmeetd.service
 644 /usr/lib/sysusers.d/tapmeet.conf
 644 /usr/lib/tmpfiles.d/tapmeet.conf
@@ -209,10 +210,11 @@ fi
 
 if out=$(mk uninstall PREFIX=/usr DESTDIR="$D" 2>&1); then
 	left=$(cd "$D" && find . -type f | sed 's|^\.||')
-	if [ "$left" = "/etc/tapmeet/tapmeetd.conf" ]; then
-		ok "make uninstall removes everything but the config"
+	if [ "$(sort <<<"$left")" = "/etc/tapmeet/followup.txt
+/etc/tapmeet/tapmeetd.conf" ]; then
+		ok "make uninstall removes everything but the config and the follow-up template"
 	else
-		not_ok "make uninstall removes everything but the config"
+		not_ok "make uninstall removes everything but the config and the follow-up template"
 		echo "$left" | diag
 	fi
 else
