@@ -57,9 +57,10 @@ static int write_line(FILE *f, const char *name, const char *value, bool escape)
 			put_unit(&w, "\\n", 2);
 			if (c == '\r' && i + 1 < n && value[i + 1] == '\n')
 				i++;
-		} else if (c < 0x20 && c != '\t') {
+		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
 			/* ESC, BEL and the like would reach whoever displays the
-			 * card: the replacement character says one was there. */
+			 * card: the replacement character says one was there.
+			 * DEL too: RFC 6350's VALUE-CHAR has no room for it. */
 			put_unit(&w, "\xEF\xBF\xBD", 3);
 		} else {
 			if (i + len > n)
