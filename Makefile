@@ -89,7 +89,7 @@ EMU_BIN    = $(BUILD)/tests/pn532emu
 EMU_SRC    = $(wildcard tests/pn532emu/*.c)
 
 .PHONY: all build-tests check check-unit check-integration check-asan check-hw run bench deps install \
-	uninstall clean
+	uninstall clean fuzz fuzz-build
 
 all: $(BUILD)/tapmeetd $(BUILD)/tapmeet
 
@@ -192,7 +192,8 @@ DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libn
 	       libgpiod-dev gpiod libcmocka-dev libsystemd-dev libinih-dev valgrind \
 	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
 	       python3-networkx tzdata systemd libunistring-dev strace \
-	       libgmime-3.0-dev msmtp python3-aiosmtpd chromium graphviz fonts-dejavu-core
+	       libgmime-3.0-dev msmtp python3-aiosmtpd chromium graphviz fonts-dejavu-core \
+	       clang libclang-rt-14-dev
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -208,6 +209,10 @@ deps-quiet:
 
 # install and uninstall: mk/install.mk (binaries, unit, sysusers, tmpfiles, config, man pages).
 include mk/install.mk
+# fuzz and fuzz-build: mk/fuzz.mk (libFuzzer harnesses, docs/fuzzing.md).
+include mk/fuzz.mk
+# soak: mk/soak.mk (the conference-length soak, docs/soak.md).
+include mk/soak.mk
 
 clean:
 	rm -rf build
