@@ -79,6 +79,12 @@ add("csv", "semicolon-bom", b"\2\xef\xbb\xbfBadge;First name;Last name;Organisat
 add("csv", "tabs", b"\3uid\tname\thandle\n04A1B2C3\tAna\t@ana\n\n\"unterminated\tx\n")
 add("csv", "utf16", b"\0\xff\xfeu\0i\0d\0\n\0")
 
+# --- csvfield (two cells split at the first NUL) --------------------------------
+for i, (a, b) in enumerate([("Ada", "Lovelace"), ("=1+1", "-2"), ("Doe, \"J\"", "x\r\ny"),
+                            ("\tTab", "\rCR"), ("\x1b[31m\x7f", "\ufeffBOM \ufffe"),
+                            (" padded ", "@h"), ("", "'=kept")]):
+    add("csvfield", "c%d" % i, a.encode() + b"\0" + b.encode())
+
 # --- timearg (4 bytes of "now" in seconds, then the text) ---------------------
 now = struct.pack("<I", 1764000000)
 for i, t in enumerate(["now", "today", "yesterday", "90s", "30m", "2h", "3d", "1w",
