@@ -85,6 +85,11 @@ for i, (a, b) in enumerate([("Ada", "Lovelace"), ("=1+1", "-2"), ("Doe, \"J\"", 
                             (" padded ", "@h"), ("", "'=kept")]):
     add("csvfield", "c%d" % i, a.encode() + b"\0" + b.encode())
 
+# --- vcard (one value) ----------------------------------------------------------
+for i, v in enumerate(["Ada Lovelace", "Doe\\, J; \\n", "a\r\nb\rc\nd\te", "\x1b[31m\x07\x7f",
+                       "\u00e9" * 60, "\U0001F469\u200D\U0001F4BB" * 12, "x" * 74 + "\u4e2d" * 3]):
+    add("vcard", "v%d" % i, v)
+
 # --- timearg (4 bytes of "now" in seconds, then the text) ---------------------
 now = struct.pack("<I", 1764000000)
 for i, t in enumerate(["now", "today", "yesterday", "90s", "30m", "2h", "3d", "1w",
