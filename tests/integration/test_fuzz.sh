@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FUZZ_DIR="$BUILD/fuzz"
-seconds=${FUZZ_CHECK_SECONDS:-3}
+seconds=${FUZZ_CHECK_SECONDS:-2}
 
 # Skipped only where clang cannot link a libFuzzer program at all; `make
 # deps` installs clang and libclang-rt-14-dev, so CI never skips.
