@@ -8,7 +8,7 @@
 # on the real tapmeetd through libnfc and the PN532 emulator, the reader
 # unplugged every SOAK_FLAP_MIN simulated minutes, tapmeet queries running
 # against the live database. The defaults (one station of ten, three days)
-# take about an hour. Writes $(SOAK_OUT)/samples.tsv and report.txt;
+# take about 35 minutes. Writes $(SOAK_OUT)/samples.tsv and report.txt;
 # bench/soak.py says what each figure is, docs/soak.md has a run's figures.
 
 SOAK_DAYS         ?= 3
