@@ -2,7 +2,8 @@
 # The soak's short version (bench/soak.py, docs/soak.md): 30 SFHH meetings on
 # the real tapmeetd through libnfc and the PN532 emulator, with every
 # [pairing] key at its default, the reader unplugged and plugged in again
-# every 15 simulated minutes (3 times), and tapmeet meetings, stats, people
+# every 15 simulated minutes (3 times; every 2 on the generated stand-in when
+# ../shared has no SFHH), and tapmeet meetings, stats, people
 # and status run against the live database the whole time. Counts are
 # exact: the database must hold the meetings presented, row by row. The
 # samples (every 5 s) must be flat: open fds and threads never above their
@@ -33,8 +34,11 @@ fi
 
 # From 8 simulated hours into day 1 the station's next 30 contacts follow
 # one another without a badge waiting out after_meeting: the run stays short.
+# They span an hour of SFHH; the generated stand-in is denser, 6 minutes.
 OUT="$TMP/soak"
-python3 "$SOAK" --build "$BUILD" --from-hour 8 --meetings 30 --flap-min 15 --flap-down 1 \
+flap_min=15
+[ -r "${SOAK_DATA:-$(dirname "$0")/../../../shared/data/sociopatterns-sfhh/tij_SFHH.dat}" ] || flap_min=2
+python3 "$SOAK" --build "$BUILD" --from-hour 8 --meetings 30 --flap-min "$flap_min" --flap-down 1 \
 	--sample 5 --out "$OUT" >"$TMP/soak.out" 2>&1
 status=$?
 sed 's/^/# /' "$TMP/soak.out"
