@@ -97,6 +97,12 @@ int cli_parse_int(const char *text, long long min, long long max, long long *out
  * follower (tail -f, report --watch) blocks SIGINT and SIGTERM outside the
  * wait, so one arriving just before it still ends it. */
 int cli_wait_readable(int fd, int timeout_ms, const sigset_t *during);
+/* A follower's signals: SIGINT and SIGTERM set cli_follow_stopped() and are
+ * blocked except inside cli_wait_readable(..., during), so one arriving just
+ * before the wait still ends it; _end unblocks them. */
+void cli_follow_signals(sigset_t *during);
+void cli_follow_signals_end(void);
+bool cli_follow_stopped(void);
 
 /* --- output.c --------------------------------------------------------------- */
 

@@ -29,14 +29,6 @@ static const char usage[] =
 	"--watch: make the page again whenever meetings arrive, until interrupted;\n"
 	"the page then reloads itself every N s (--refresh, default 30).\n";
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* Writes the page next to path and renames it over path; an exit code. */
 static int write_page(struct cli *c, const char *path, struct report_opts *o)
 {
@@ -100,22 +92,12 @@ out:
 static int watch(struct cli *c, const char *path, struct report_opts *o,
 		 struct tm_store_follow *fw, int64_t cursor)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	int64_t made = tm_mono_ms(), due = -1; /* when the next page is due; -1: none */
-	sigset_t block, during;
+	sigset_t during;
 	int timeout = -1, rc = EXIT_OK;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	/* Blocked outside the wait, so one arriving just before it still ends it. */
-	sigprocmask(SIG_BLOCK, &block, &during);
-	sigdelset(&during, SIGINT);
-	sigdelset(&during, SIGTERM);
-	while (!stop) {
+	cli_follow_signals(&during);
+	while (!cli_follow_stopped()) {
 		int wait_ms = timeout;
 		int64_t now, newest;
 		int r;
@@ -132,7 +114,7 @@ static int watch(struct cli *c, const char *path, struct report_opts *o,
 			rc = EXIT_DATA;
 			break;
 		}
-		if (stop)
+		if (cli_follow_stopped())
 			break;
 		now = tm_mono_ms();
 		r = tm_store_follow_check(fw, now, &timeout);
@@ -164,7 +146,7 @@ static int watch(struct cli *c, const char *path, struct report_opts *o,
 			due = -1;
 		}
 	}
-	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	cli_follow_signals_end();
 	return rc;
 }
 

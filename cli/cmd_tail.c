@@ -17,14 +17,6 @@ static const char usage[] =
 	"The last N (default 10) meetings; with -f, then each new meeting as it is\n"
 	"stored, until interrupted. With -f, json is written as ndjson.\n";
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* row_fn: the newest cursor printed so far. */
 static int remember_cursor(void *ctx, struct tm_rows *rows)
 {
@@ -61,21 +53,12 @@ static int follow(struct cli *c, struct tm_store_follow *fw, const int64_t *last
 		  struct out_opts *o)
 {
 	struct tm_meeting_filter f = { .limit = -1 };
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, during;
+	sigset_t during;
 	int timeout = -1, rc = EXIT_OK;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &during);
-	sigdelset(&during, SIGINT);
-	sigdelset(&during, SIGTERM);
+	cli_follow_signals(&during);
 	o->no_header = true;
-	while (!stop) {
+	while (!cli_follow_stopped()) {
 		int r = cli_wait_readable(tm_store_follow_fd(fw), timeout, &during);
 
 		if (r < 0) {
@@ -83,7 +66,7 @@ static int follow(struct cli *c, struct tm_store_follow *fw, const int64_t *last
 			rc = EXIT_DATA;
 			break;
 		}
-		if (stop)
+		if (cli_follow_stopped())
 			break;
 		r = tm_store_follow_check(fw, tm_mono_ms(), &timeout);
 		if (r == -ENOENT) {
@@ -102,7 +85,7 @@ static int follow(struct cli *c, struct tm_store_follow *fw, const int64_t *last
 		if ((rc = print_meetings(c, &f, o)))
 			break;
 	}
-	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	cli_follow_signals_end();
 	return rc;
 }
 

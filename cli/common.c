@@ -397,6 +397,45 @@ void cli_local_time(const char *utc, char *out, size_t size)
 	*o = '\0';
 }
 
+static volatile sig_atomic_t follow_stop;
+
+static void on_follow_signal(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+void cli_follow_signals(sigset_t *during)
+{
+	struct sigaction sa = { .sa_handler = on_follow_signal };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, during);
+	sigdelset(during, SIGINT);
+	sigdelset(during, SIGTERM);
+}
+
+void cli_follow_signals_end(void)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+}
+
+bool cli_follow_stopped(void)
+{
+	return follow_stop;
+}
+
 int cli_wait_readable(int fd, int timeout_ms, const sigset_t *during)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
