@@ -23,32 +23,14 @@ mkdir -p "$CACHE"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-GEN=$CACHE/cli-gen
-LIB=$BUILD/libtapmeet.a
-[ -f "$LIB" ] || { echo "bench/followup.sh: $LIB is missing: run make first" >&2; exit 1; }
-PKGS="sqlite3 inih libsystemd libcrypto"
-ar t "$LIB" | grep -qx reader_libnfc.o && PKGS="$PKGS libnfc"
-ar t "$LIB" | grep -qx leds_gpiod.o && PKGS="$PKGS libgpiod"
-cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -I"$HERE/../include" -o "$GEN" "$HERE/cli/gen.c" \
-	"$LIB" $(pkg-config --libs $PKGS) -lunistring -lpthread -lm
-VER=$("$GEN" --version)-$(cat "$HERE"/../store/*.c "$HERE"/../store/*.h \
-	"$HERE/../include/tapmeet/store.h" | sha1sum | cut -c1-8)
-
-db_for() { # db_for NAME GEN_ARGS...: a cached database with addresses and consent
-	local name=$1 db="$CACHE/followup-$1-v$VER.db"
-	shift
-	if [ ! -f "$db" ]; then
-		rm -f "$CACHE/followup-$name-v"*.db*
-		echo "generating $name database ..." >&2
-		"$GEN" "$1" "$db.tmp" "${@:2}" >&2
-		sqlite3 "$db.tmp" "UPDATE attendees SET
-			email = 'a' || lower(uid) || '@example.org', handle = '@' || lower(uid),
-			consent = rowid % 2; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-		mv "$db.tmp" "$db"
-		rm -f "$db.tmp-wal" "$db.tmp-shm"
-	fi
-	echo "$db"
+ROOT=$(cd "$HERE/.." && pwd)
+. "$ROOT/bench/cli/gen.sh"
+db_prepare() { # every attendee an address and a handle, every other one consent
+	sqlite3 "$1" "UPDATE attendees SET
+		email = 'a' || lower(uid) || '@example.org', handle = '@' || lower(uid),
+		consent = rowid % 2; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 }
+db_for() { cached_db followup "$@"; } # db_for NAME GEN_ARGS...
 
 # The store's walks (store/followup.c at schema 6), for reference: the
 # registry, then every meeting's badges in time order.

@@ -19,31 +19,9 @@ mkdir -p "$CACHE"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# The generator and the cache keys exactly as bench/cli/run.sh makes them.
-GEN=$CACHE/cli-gen
-LIB=$BUILD/libtapmeet.a
-[ -f "$LIB" ] || { echo "bench/report.sh: $LIB is missing: run make first" >&2; exit 1; }
-PKGS="sqlite3 inih libsystemd libcrypto"
-ar t "$LIB" | grep -qx reader_libnfc.o && PKGS="$PKGS libnfc"
-ar t "$LIB" | grep -qx leds_gpiod.o && PKGS="$PKGS libgpiod"
-# shellcheck disable=SC2046,SC2086
-cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -I"$ROOT/include" -o "$GEN" "$ROOT/bench/cli/gen.c" \
-	"$LIB" $(pkg-config --libs $PKGS) -lunistring -lpthread -lm
-VER=$("$GEN" --version)-$(cat "$ROOT"/store/*.c "$ROOT"/store/*.h "$ROOT/include/tapmeet/store.h" |
-	sha1sum | cut -c1-8)
-
-db_for() { # db_for NAME ARGS...: the cached database, generated when missing
-	local name=$1 db="$CACHE/cli-$1-v$VER.db"
-	shift
-	if [ ! -f "$db" ]; then
-		rm -f "$CACHE/cli-$name-v"*.db "$CACHE/cli-$name-v"*.db-wal "$CACHE/cli-$name-v"*.db-shm
-		echo "generating $name database ..." >&2
-		"$GEN" "$1" "$db.tmp" "${@:2}" >&2
-		mv "$db.tmp" "$db"
-		rm -f "$db.tmp-wal" "$db.tmp-shm"
-	fi
-	echo "$db"
-}
+# The databases of bench/cli/run.sh, shared through the same cache.
+. "$ROOT/bench/cli/gen.sh"
+db_for() { cached_db cli "$@"; } # db_for NAME GEN_ARGS...
 
 median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

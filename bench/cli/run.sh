@@ -27,34 +27,8 @@ mkdir -p "$CACHE"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# The generator links the store as the programs do (Makefile: LIBS), plus the
-# hardware libraries when the archive holds their drivers.
-GEN=$CACHE/cli-gen
-LIB=$BUILD/libtapmeet.a
-[ -f "$LIB" ] || { echo "bench/cli/run.sh: $LIB is missing: run make first" >&2; exit 1; }
-PKGS="sqlite3 inih libsystemd libcrypto"
-ar t "$LIB" | grep -qx reader_libnfc.o && PKGS="$PKGS libnfc"
-ar t "$LIB" | grep -qx leds_gpiod.o && PKGS="$PKGS libgpiod"
-cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -I"$ROOT/include" -o "$GEN" "$HERE/gen.c" "$LIB" \
-	$(pkg-config --libs $PKGS) -lunistring -lpthread -lm
-VER=$("$GEN" --version)-$(cat "$ROOT"/store/*.c "$ROOT"/store/*.h "$ROOT/include/tapmeet/store.h" |
-	sha1sum | cut -c1-8)
-
-db_for() { # db_for NAME ARGS...: the cached database, generated when missing
-	local name=$1 db="$CACHE/cli-$1-v$VER.db"
-	shift
-	if [ ! -f "$db" ]; then
-		# Databases of other versions are stale: a store edit would pile them up.
-		rm -f "$CACHE/cli-$name-v"*.db "$CACHE/cli-$name-v"*.db-wal "$CACHE/cli-$name-v"*.db-shm
-		echo "generating $name database ..." >&2
-		local t0=$(date +%s%N)
-		"$GEN" "$1" "$db.tmp" "${@:2}" >&2
-		mv "$db.tmp" "$db"
-		rm -f "$db.tmp-wal" "$db.tmp-shm" # emptied by the generator
-		echo "  done in $(((($(date +%s%N) - t0)) / 1000000)) ms" >&2
-	fi
-	echo "$db"
-}
+. "$HERE/gen.sh"
+db_for() { cached_db cli "$@"; } # db_for NAME GEN_ARGS...
 
 # pair_ms CLI_CMD... -- REF_CMD...: "CLI_MS REF_MS", each the median wall
 # time over the runs, output discarded; the two run in turns.
