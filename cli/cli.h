@@ -103,6 +103,9 @@ int cli_wait_readable(int fd, int timeout_ms, const sigset_t *during);
 void cli_follow_signals(sigset_t *during);
 void cli_follow_signals_end(void);
 bool cli_follow_stopped(void);
+/* An hour since the epoch as `stats` and the report show it: local
+ * "2026-11-26 10:00" for people, UTC "2026-11-26T09:00:00Z" for machines. */
+void cli_hour_label(int64_t hour, bool local, char *out, size_t size);
 
 /* --- output.c --------------------------------------------------------------- */
 

@@ -16,20 +16,6 @@ static const char usage[] =
 static const enum tm_tap_outcome shown[] = { TM_TAP_PAIRED,    TM_TAP_UNPAIRED, TM_TAP_CANCELLED,
 					     TM_TAP_DUPLICATE, TM_TAP_REJECTED, TM_TAP_PENDING };
 
-static void hour_label(long long hour, bool local, char *out, size_t size)
-{
-	time_t t = (time_t)(hour * 3600);
-	struct tm tm;
-
-	if (local) {
-		localtime_r(&t, &tm);
-		strftime(out, size, "%Y-%m-%d %H:%M", &tm);
-	} else {
-		gmtime_r(&t, &tm);
-		strftime(out, size, "%Y-%m-%dT%H:00:00Z", &tm);
-	}
-}
-
 static void section_start(struct cli *c, const char *name, bool *first)
 {
 	if (c->format == FMT_JSON || c->format == FMT_NDJSON)
@@ -116,7 +102,7 @@ static void hours(struct cli *c, const struct tm_stats *t, bool *first)
 	for (size_t h = 0; h < t->n_hours; h++) {
 		long long v = t->per_hour[h];
 
-		hour_label(t->first_hour + (long long)h, c->format == FMT_TABLE, label, sizeof(label));
+		cli_hour_label(t->first_hour + (int64_t)h, c->format == FMT_TABLE, label, sizeof(label));
 		if (c->format == FMT_TABLE) {
 			int bar = (int)((v * 40 + peak - 1) / peak);
 

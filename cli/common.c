@@ -445,3 +445,17 @@ int cli_wait_readable(int fd, int timeout_ms, const sigset_t *during)
 
 	return r < 0 && errno == EINTR ? 0 : r;
 }
+
+void cli_hour_label(int64_t hour, bool local, char *out, size_t size)
+{
+	time_t t = (time_t)(hour * 3600);
+	struct tm tm;
+
+	if (local) {
+		localtime_r(&t, &tm);
+		strftime(out, size, "%Y-%m-%d %H:%M", &tm);
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(out, size, "%Y-%m-%dT%H:00:00Z", &tm);
+	}
+}

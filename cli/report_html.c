@@ -35,21 +35,6 @@ static const char style[] =
 	".bad{color:#b00020;font-weight:bold}.warn{color:#9a5b00}"
 	"div.graph svg{max-width:100%;height:auto}";
 
-static void hour_text(int64_t hour, bool local, char *out, size_t size)
-{
-	time_t t = (time_t)(hour * 3600);
-	struct tm tm;
-
-	/* As `tapmeet stats`: local time for people, UTC for machines. */
-	if (local) {
-		localtime_r(&t, &tm);
-		strftime(out, size, "%Y-%m-%d %H:%M", &tm);
-	} else {
-		gmtime_r(&t, &tm);
-		strftime(out, size, "%Y-%m-%dT%H:00:00Z", &tm);
-	}
-}
-
 static void head(FILE *f, const struct report_opts *o)
 {
 	const char *slash = strrchr(o->db_path, '/');
@@ -119,8 +104,8 @@ static void hours(FILE *f, const struct tm_report *r)
 	for (size_t h = 0; h < t->n_hours; h++) {
 		char utc[32];
 
-		hour_text(t->first_hour + (int64_t)h, true, bars[h].label, sizeof(bars[h].label));
-		hour_text(t->first_hour + (int64_t)h, false, utc, sizeof(utc));
+		cli_hour_label(t->first_hour + (int64_t)h, true, bars[h].label, sizeof(bars[h].label));
+		cli_hour_label(t->first_hour + (int64_t)h, false, utc, sizeof(utc));
 		bars[h].value = t->per_hour[h];
 		snprintf(bars[h].data, sizeof(bars[h].data), "data-hour=\"%s\" data-meetings=\"%lld\"",
 			 utc, (long long)t->per_hour[h]);
@@ -380,8 +365,8 @@ static void unsynced_hours(FILE *f, const struct tm_report *r)
 	for (size_t h = 0; h < n; h++) {
 		char utc[32];
 
-		hour_text(lo + (int64_t)h, true, bars[h].label, sizeof(bars[h].label));
-		hour_text(lo + (int64_t)h, false, utc, sizeof(utc));
+		cli_hour_label(lo + (int64_t)h, true, bars[h].label, sizeof(bars[h].label));
+		cli_hour_label(lo + (int64_t)h, false, utc, sizeof(utc));
 		snprintf(bars[h].data, sizeof(bars[h].data), "data-hour=\"%s\" data-unsynced=\"%lld\"",
 			 utc, (long long)bars[h].value);
 	}
