@@ -193,7 +193,7 @@ DEB_PACKAGES = build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libn
 	       libxml2-utils socat procps libssl-dev libnfc-examples python3 \
 	       python3-networkx tzdata systemd libunistring-dev strace \
 	       libgmime-3.0-dev msmtp python3-aiosmtpd chromium graphviz fonts-dejavu-core \
-	       clang libclang-rt-14-dev
+	       clang libclang-rt-14-dev time
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
