@@ -23,7 +23,7 @@ MIRROR=${TAPMEET_V2_MIRROR:-http://deb.debian.org/debian}
 # What `make deps` installs, minus the tools only the integration tests use;
 # tzdata because the unit tests use named time zones (minbase roots lack it).
 PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libnfc-dev libgpiod-dev gpiod
-      libcmocka-dev libsystemd-dev libinih-dev libssl-dev libunistring-dev tzdata"
+      libcmocka-dev libsystemd-dev libinih-dev libssl-dev libunistring-dev libgmime-3.0-dev tzdata"
 VM=
 [ "${1:-}" = --vm ] && VM=1
 

@@ -29,7 +29,7 @@ SUITE=bookworm
 HOST_PKGS="qemu-system-x86 mmdebstrap cpio"
 # Run-time dependencies of the package (so dpkg -i needs no network in the
 # guest), plus what the test uses.
-GUEST_PKGS="systemd,systemd-sysv,libc6,libgpiod2,libinih1,libnfc6,libsqlite3-0,libssl3,libsystemd0,sqlite3,procps"
+GUEST_PKGS="systemd,systemd-sysv,libc6,libgpiod2,libinih1,libnfc6,libsqlite3-0,libssl3,libsystemd0,libgmime-3.0-0,sqlite3,procps"
 RECIPE="v1 $SUITE $GUEST_PKGS"
 
 log() { echo "# vm-systemd: $*"; }
